@@ -1,0 +1,54 @@
+"""The one error hierarchy of scaffold: every user-facing failure is a ScaffoldError."""
+
+from __future__ import annotations
+
+
+class ScaffoldError(Exception):
+    """Base of all errors scaffold reports to the user, as one line and an exit code."""
+
+    exit_code = 1
+
+
+class UsageError(ScaffoldError):
+    """The user asked for something invalid; nothing was written."""
+
+    exit_code = 2
+
+
+class InvalidName(UsageError):
+    """A project name, slug or package name that cannot be used."""
+
+    def __init__(self, name: str, problem: str, hint: str) -> None:
+        self.name = name
+        super().__init__(f"invalid name {name!r}: {problem}; {hint}")
+
+
+class UnknownVariable(UsageError):
+    """A --set key that the template does not define."""
+
+    def __init__(self, key: str, known: list[str]) -> None:
+        self.key = key
+        super().__init__(f"unknown template variable {key!r}; known variables: {', '.join(known)}")
+
+
+class BadSetting(UsageError):
+    """A --set argument that is not KEY=VALUE or a value the template rejects."""
+
+
+class TargetExists(UsageError):
+    """The project directory exists and --force was not given."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} already exists; choose another name or --output-dir, "
+            "or pass --force to generate into it"
+        )
+
+
+class TemplateNotFound(UsageError):
+    """A --template source that does not hold a cookiecutter template."""
+
+
+class GenerationFailed(ScaffoldError):
+    """Rendering or a template hook failed; nothing was left at the target."""

@@ -1,0 +1,74 @@
+"""The provenance file: which template, which scaffold and which answers made a project."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from scaffold.errors import ScaffoldError
+
+PROVENANCE_FILE = ".scaffold.json"
+
+
+class ProvenanceError(ScaffoldError):
+    """The provenance file is missing or unreadable."""
+
+    exit_code = 2
+
+
+@dataclass
+class Provenance:
+    """Everything needed to render a project's template again."""
+
+    template_name: str
+    template_version: str
+    template_source: str
+    answers: dict[str, object]
+    scaffold_version: str
+    checkout: str | None = None
+    commit: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("extra")
+        return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_provenance(project_dir: Path, provenance: Provenance) -> Path:
+    """Write the provenance file atomically into `project_dir` and return its path."""
+    path = Path(project_dir) / PROVENANCE_FILE
+    fd, tmp = tempfile.mkstemp(dir=project_dir, prefix=PROVENANCE_FILE, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(provenance.to_json())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_provenance(project_dir: Path) -> Provenance:
+    """Read the provenance file of `project_dir`."""
+    path = Path(project_dir) / PROVENANCE_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProvenanceError(
+            f"{project_dir} is not a scaffold project: it has no {PROVENANCE_FILE}"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise ProvenanceError(f"cannot read {path}: {error}") from None
+    known = {name for name in Provenance.__dataclass_fields__ if name != "extra"}
+    missing = {"template_name", "template_version", "template_source", "answers"} - data.keys()
+    if missing or not isinstance(data.get("answers"), dict):
+        raise ProvenanceError(f"{path} lacks {', '.join(sorted(missing)) or 'answers'}")
+    data.setdefault("scaffold_version", "unknown")
+    return Provenance(
+        **{key: data[key] for key in known if key in data},
+        extra={key: value for key, value in data.items() if key not in known},
+    )

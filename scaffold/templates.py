@@ -1,0 +1,77 @@
+"""Find the bundled template and describe templates: name, version and variables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.errors import ScaffoldError, TemplateNotFound
+
+CONTEXT_FILE = "cookiecutter.json"
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """What `scaffold templates` shows of one template."""
+
+    name: str
+    description: str
+    version: str
+    path: Path
+    variables: dict[str, object] = field(default_factory=dict)
+
+
+def bundled_template_dir() -> Path:
+    """Return the template shipped with scaffold, in an installed wheel or a source checkout."""
+    package_dir = Path(__file__).resolve().parent
+    # Installed wheel: scaffold/template. Source checkout or editable install: ../template.
+    for candidate in (package_dir / "template", package_dir.parent / "template"):
+        if (candidate / CONTEXT_FILE).is_file():
+            return candidate
+    raise ScaffoldError(
+        f"the bundled template is missing next to {package_dir}; reinstall luisy-scaffold"
+    )
+
+
+def read_template_info(template_dir: Path) -> TemplateInfo:
+    """Read a template's cookiecutter.json; keys starting with '_' are settings, not variables."""
+    context_file = Path(template_dir) / CONTEXT_FILE
+    try:
+        context = json.loads(context_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateNotFound(
+            f"{template_dir} is not a cookiecutter template: it has no {CONTEXT_FILE}"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise TemplateNotFound(f"cannot read {context_file}: {error}") from None
+    return TemplateInfo(
+        name=str(context.get("_template_name", Path(template_dir).name)),
+        description=str(context.get("_description", "")),
+        version=str(context.get("_template_version", "unversioned")),
+        path=Path(template_dir),
+        variables={key: value for key, value in context.items() if not key.startswith("_")},
+    )
+
+
+def template_problems(template_dir: Path, answers: dict) -> list[str]:
+    """Run the template's own answer rules: `validate(answers)` in hooks/pre_gen_project.py.
+
+    The hook is the template's code, which generation runs anyway; loading it here lets its
+    rules reject bad answers before anything is rendered.
+    """
+    import importlib.util
+
+    hook = Path(template_dir) / "hooks" / "pre_gen_project.py"
+    if not hook.is_file():
+        return []
+    spec = importlib.util.spec_from_file_location("_scaffold_template_hook", hook)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    validate = getattr(module, "validate", None)
+    return list(validate(answers)) if callable(validate) else []
+
+
+def bundled_templates() -> list[TemplateInfo]:
+    """Describe every template that ships with scaffold."""
+    return [read_template_info(bundled_template_dir())]

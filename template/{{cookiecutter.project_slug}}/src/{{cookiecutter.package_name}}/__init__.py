@@ -1,0 +1,5 @@
+"""An image pipeline built on luisy directory tasks."""
+
+from {{ cookiecutter.package_name }} import luisy_compat
+
+luisy_compat.apply()

@@ -1,0 +1,34 @@
+"""Per-file work on images: plain functions on arrays, no luisy in sight."""
+
+import numpy as np
+from skimage import io
+
+# Extensions read from the raw folder, compared case-insensitively.
+IMAGE_EXTENSIONS = (
+{%- for extension in cookiecutter.image_extensions.split(",") %}
+    ".{{ extension.strip().lstrip('.') }}",
+{%- endfor %}
+)
+# The same list as a luisy directory-output regex over paths relative to the raw folder.
+IMAGE_PATTERN = r"(?i).*\.(" + "|".join(ext[1:] for ext in IMAGE_EXTENSIONS) + ")"
+
+
+def read_image(filepath):
+    """Return (filepath, image) for a supported image file, None for any other file."""
+    if not filepath.lower().endswith(IMAGE_EXTENSIONS):
+        return None
+    return filepath, io.imread(filepath)
+
+
+def to_numpy(image: np.ndarray) -> np.ndarray:
+    """The image as a plain numpy array; dtype and shape are kept."""
+    return np.asarray(image)
+
+
+def red_channel(image: np.ndarray) -> np.ndarray:
+    """Channel 0 of a colour image (RGB, RGBA); a grayscale (2-D) image is returned as it is."""
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3 and image.shape[2] in (2, 3, 4):
+        return np.ascontiguousarray(image[:, :, 0])
+    raise ValueError(f"expected a grayscale or colour image, got an array of shape {image.shape}")

@@ -1,0 +1,155 @@
+"""Fixes that let luisy 1.4.7 run on today's Python and dependencies.
+
+luisy is archived upstream, so nothing here will be fixed there. Each fix names the breakage it
+answers and has a test in tests/test_luisy_compat.py that fails without it. Breakages answered by
+a dependency instead (grpcio, pipdeptree<4) are explained next to the pins in pyproject.toml.
+`apply()` runs when this package is imported, before any task module uses luisy.
+"""
+
+import ast
+import importlib.metadata
+import logging
+import os
+import re
+import sys
+
+import luigi
+
+# luisy and luigi log warnings that a local pipeline can do nothing about: five optional
+# variables (Azure storage and the like) at import, optional luigi modules (postgres, S3), and a
+# missing requirements.txt (hashing then reads the installed project's metadata, as intended).
+# The filters must be in place before luisy is first imported.
+_NOISE = re.compile(
+    r"Environment Variable \w+ not set!"
+    r"|Loading \w+ module without .*"
+    r"|No requirements.txt found.*"
+)
+
+
+def _not_noise(record):
+    return not _NOISE.fullmatch(record.getMessage())
+
+
+for _logger_name in ("luigi-interface", "luigi-interface.luisy-interface", "luisy.code_inspection"):
+    logging.getLogger(_logger_name).addFilter(_not_noise)
+
+import luisy.code_inspection as code_inspection  # noqa: E402
+import luisy.decorators as decorators  # noqa: E402
+from luisy.targets import DirectoryTarget  # noqa: E402
+
+_original = {
+    "is_standard": code_inspection.is_standard,
+    "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
+    "get_import_data": code_inspection.get_import_data,
+}
+
+
+def is_standard(package_name):
+    """Since Python 3.11 `os`, `io`, `abc` and `stat` are frozen modules: their origin is
+    'frozen', so luisy's file-path test misses them and hashing fails on `import os`."""
+    return package_name in sys.stdlib_module_names or _original["is_standard"](package_name)
+
+
+def get_irregular_pypi_names():
+    """luisy maps import names to distributions from top_level.txt, which meson-built wheels
+    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image."""
+    names = _original["get_irregular_pypi_names"]()
+    for module, distributions in importlib.metadata.packages_distributions().items():
+        module = module.lower().replace("-", "_")
+        distribution = distributions[0].lower().replace("-", "_")
+        if module != distribution:
+            names.setdefault(module, distribution)
+    return names
+
+
+def get_import_data(module_tree):
+    """pandas 3 stores a missing alias as NaN, not None, so luisy's `asname is None` test gives
+    every plain import the name NaN as soon as a module has one aliased import."""
+    imports = _original["get_import_data"](module_tree)
+    if len(imports):
+        imports["used_name"] = [
+            alias if isinstance(alias, str) else name
+            for name, alias in zip(imports["varname"], imports["asname"], strict=True)
+        ]
+    return imports
+
+
+def _remove_docstrings(node):
+    """Python 3.14 removed `ast.Str`, which luisy uses to find docstrings. Same result, with
+    `ast.Constant`, on every version."""
+    if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Module):
+        first = node.body[0] if node.body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            node.body = node.body[1:]
+    if isinstance(getattr(node, "body", None), list):
+        for child in node.body:
+            _remove_docstrings(child)
+
+
+class SortedDirectoryTarget(DirectoryTarget):
+    """luisy's DirectoryTarget reads an unsorted, top-level-only listing and matches its regex
+    anywhere in the name. This one walks every subfolder in sorted order, skips hidden files and
+    folders, and matches the regex against the whole path relative to the folder."""
+
+    @property
+    def folder(self):
+        """The folder whose files this target reads."""
+        return self.path
+
+    def relative_paths(self):
+        """Sorted relative paths (with '/') of the files this target reads."""
+        found = []
+        for root, dirs, files in os.walk(self.path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            base = os.path.relpath(root, self.path)
+            for name in files:
+                relative = name if base == "." else f"{base}/{name}".replace(os.sep, "/")
+                if not name.startswith(".") and re.fullmatch(self.regex_pattern, relative):
+                    found.append(relative)
+        return sorted(found)
+
+    def read(self):
+        for relative in self.relative_paths():
+            content = self.read_file(os.path.join(self.path, relative))
+            if content is not None:
+                yield content
+
+
+def make_directory_output(read_file_func, regex_pattern=None):
+    """luisy's version assigns the reader onto its shared DirectoryTarget class, so the last
+    decorated task's reader wins for all of them. This one gives every task its own target."""
+
+    def directory_output(cls):
+        if not issubclass(cls, luigi.ExternalTask):
+            raise ValueError("This decorator only works on ExternalTasks")
+        if not hasattr(cls, "get_folder_name"):
+            raise ValueError("A directory output needs a get_folder_name() method on the task")
+
+        def read_file(self, file):
+            return read_file_func(file)
+
+        def get_outfile(self):
+            return os.path.join(self.get_outdir(), self.get_folder_name())
+
+        cls.target_cls = type(
+            f"{cls.__name__}Directory",
+            (SortedDirectoryTarget,),
+            {"read_file": read_file, "regex_pattern": regex_pattern or ".*"},
+        )
+        cls.get_outfile = get_outfile
+        return cls
+
+    return directory_output
+
+
+def apply():
+    """Install every fix into luisy; safe to call more than once."""
+    code_inspection.is_standard = is_standard
+    code_inspection.get_irregular_pypi_names = get_irregular_pypi_names
+    code_inspection.get_import_data = get_import_data
+    code_inspection._remove_docstrings = _remove_docstrings
+    decorators.make_directory_output = make_directory_output

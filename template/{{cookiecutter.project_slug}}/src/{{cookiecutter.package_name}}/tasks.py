@@ -1,0 +1,46 @@
+"""The pipeline: a folder of images -> one array per image (interim) -> red channels (final).
+
+`python -m <package> run` runs it through the luisy command line:
+`luisy --module <package>.tasks RedChannel --working-dir data --no-ask --local-scheduler`.
+"""
+
+import luisy
+from luisy.decorators import make_directory_output
+
+from {{ cookiecutter.package_name }}.directories import DirectoryTask
+from {{ cookiecutter.package_name }}.images import (
+    IMAGE_PATTERN,
+    read_image,
+    red_channel,
+    to_numpy,
+)
+
+# One target class per decorated task, read recursively in sorted order (see luisy_compat).
+image_directory_output = make_directory_output(read_image, regex_pattern=IMAGE_PATTERN)
+
+
+@image_directory_output
+@luisy.raw
+class ExportDirectory(luisy.ExternalTask):
+    """The raw images: <working_dir>/<package>/raw/, any depth of subfolders."""
+
+    def get_folder_name(self):
+        return ""
+
+
+@luisy.interim
+@luisy.requires(ExportDirectory)
+class ToNumpy(DirectoryTask):
+    """Every raw image as a .npy array, in interim/ToNumpy/."""
+
+    def transform(self, image):
+        return to_numpy(image)
+
+
+@luisy.final
+@luisy.requires(ToNumpy)
+class RedChannel(DirectoryTask):
+    """The red channel of every image, in final/RedChannel/."""
+
+    def transform(self, image):
+        return red_channel(image)
