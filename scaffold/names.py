@@ -13,7 +13,7 @@ _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
 def derive_slug(name: str) -> str:
-    """Return the directory and distribution name for `name`, e.g. "My Pipeline" -> "my-pipeline"."""
+    """Return the directory name for `name`, e.g. "My Pipeline" -> "my-pipeline"."""
     return slugify(name)
 
 

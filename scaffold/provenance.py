@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -41,13 +41,13 @@ class Provenance:
 def write_provenance(project_dir: Path, provenance: Provenance) -> Path:
     """Write the provenance file atomically into `project_dir` and return its path."""
     path = Path(project_dir) / PROVENANCE_FILE
-    fd, tmp = tempfile.mkstemp(dir=project_dir, prefix=PROVENANCE_FILE, suffix=".tmp")
+    tmp = path.with_name(f"{PROVENANCE_FILE}.{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with open(tmp, "x", encoding="utf-8") as handle:
             handle.write(provenance.to_json())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -62,8 +62,9 @@ def _show_only_results_and_problems():
     interface = logging.getLogger("luigi-interface")
     interface.setLevel(logging.INFO)
     interface.addFilter(
-        lambda record: record.levelno >= logging.WARNING
-        or "Execution Summary" in record.getMessage()
+        lambda record: (
+            record.levelno >= logging.WARNING or "Execution Summary" in record.getMessage()
+        )
     )
 
 

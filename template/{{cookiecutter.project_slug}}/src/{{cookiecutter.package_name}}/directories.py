@@ -37,8 +37,7 @@ class BadFilesError(DirectoryTaskError):
         lines = [f"  {path}: {reason}" for path, reason in bad_files]
         super().__init__(
             f"{len(bad_files)} input file(s) could not be processed; nothing was written. Fix or"
-            " remove them, or run with --directory-tasks-lenient to skip them:\n"
-            + "\n".join(lines)
+            " remove them, or run with --directory-tasks-lenient to skip them:\n" + "\n".join(lines)
         )
 
 
@@ -123,11 +122,11 @@ def move_file(source, destination):
 
 def write_text_atomically(path, text):
     """Write `text` to `path` so that readers see the old content or the new, never a part."""
-    folder = os.path.dirname(path)
+    folder, name = os.path.split(path)
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with open(tmp, "x", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
@@ -196,12 +195,16 @@ class Staging:
         self.folder = tempfile.mkdtemp(prefix=f".{name}.staging-", dir=parent)
 
     def remove_leftovers(self):
-        """Delete staging and replaced folders that a killed run left behind."""
+        """Delete what a killed run left behind: staging and replaced folders, temporary files."""
         parent = os.path.dirname(self._prefix)
         for entry in os.listdir(parent):
             path = os.path.join(parent, entry)
-            if path.startswith(self._prefix) and os.path.isdir(path):
+            if not path.startswith(self._prefix):
+                continue
+            if os.path.isdir(path):
                 shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.remove(path)
 
     def path_for(self, relative_path):
         """Where to stage the output file `relative_path`."""

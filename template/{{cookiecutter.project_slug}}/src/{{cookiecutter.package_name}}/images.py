@@ -4,11 +4,10 @@ import numpy as np
 from skimage import io
 
 # Extensions read from the raw folder, compared case-insensitively.
+{%- set extensions = cookiecutter.image_extensions.split(",") | map("trim") | list %}
 IMAGE_EXTENSIONS = (
-{%- for extension in cookiecutter.image_extensions.split(",") %}
-    ".{{ extension.strip().lstrip('.') }}",
-{%- endfor %}
-)
+    {%- for extension in extensions %}".{{ extension.lstrip('.') }}"{{ ", " if not loop.last }}{% endfor %}
+    {%- if extensions | length == 1 %},{% endif %})
 # The same list as a luisy directory-output regex over paths relative to the raw folder.
 IMAGE_PATTERN = r"(?i).*\.(" + "|".join(ext[1:] for ext in IMAGE_EXTENSIONS) + ")"
 

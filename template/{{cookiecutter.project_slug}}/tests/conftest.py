@@ -1,0 +1,110 @@
+"""Shared helpers: real PNG files, a temporary luisy working dir, and the real luisy command."""
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import luigi
+import numpy as np
+import pytest
+from luisy import Config
+from skimage import io
+
+from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+# Tests compare pixels exactly, so they write images in a lossless format this project reads.
+LOSSLESS = [ext for ext in IMAGE_EXTENSIONS if ext in (".png", ".tif", ".tiff")]
+EXT = LOSSLESS[0] if LOSSLESS else None
+needs_lossless = pytest.mark.skipif(EXT is None, reason="no lossless image format configured")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_image(path, image):
+    """Write `image` as a real image file at `path`, in the format its extension names."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    io.imsave(path, image, check_contrast=False)
+    return path
+
+
+def gradient(height=24, width=32, channels=3, dtype=np.uint8, seed=0):
+    """A small, deterministic test image."""
+    rng = np.random.default_rng(seed)
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    top = np.iinfo(dtype).max
+    return rng.integers(0, top, size=shape, endpoint=True).astype(dtype)
+
+
+def luisy_command(working_dir, task="RedChannel", *extra, local_scheduler=True):
+    """The luisy command line that runs `task` of this project in `working_dir`."""
+    scripts = Path(sysconfig.get_path("scripts"))
+    executable = scripts / "luisy"
+    command = [str(executable)] if executable.exists() else [sys.executable, "-m", "luisy"]
+    command += ["--module", f"{PACKAGE}.tasks", task, "--working-dir", str(working_dir), "--no-ask"]
+    if local_scheduler:
+        command.append("--local-scheduler")
+    return command + list(extra)
+
+
+def run_luisy(working_dir, task="RedChannel", *extra, env=None, local_scheduler=True):
+    """Run the real luisy command in a subprocess from the project root."""
+    return subprocess.run(
+        luisy_command(working_dir, task, *extra, local_scheduler=local_scheduler),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+class Workspace:
+    """A luisy working dir with this project's raw, interim and final folders."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.project = self.root / PACKAGE
+        self.raw = self.project / "raw"
+        self.raw.mkdir(parents=True)
+
+    @property
+    def to_numpy(self):
+        return self.project / "interim" / "ToNumpy"
+
+    @property
+    def red_channel(self):
+        return self.project / "final" / "RedChannel"
+
+    def outputs(self, folder):
+        """Every file below `folder`, as {relative path: bytes}."""
+        folder = Path(folder)
+        return {
+            path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+        }
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """An empty working dir, also set as luisy's working dir for in-process runs."""
+    space = Workspace(tmp_path / "data")
+    Config().set_param("working_dir", str(space.root))
+    return space
+
+
+@pytest.fixture
+def lenient():
+    """Turn on the lenient mode of directory tasks for one test."""
+    config = luigi.configuration.get_config()
+    config.set("directory_tasks", "lenient", "true")
+    yield
+    config.remove_option("directory_tasks", "lenient")
+
+
+def build(*tasks):
+    """Run tasks with luigi in this process (real targets, no hashing); return the summary."""
+    return luigi.build(list(tasks), local_scheduler=True, detailed_summary=True)

@@ -1,0 +1,105 @@
+"""One test per luisy breakage that this project answers; each fails without its fix."""
+
+import ast
+import importlib.metadata
+import subprocess
+import sys
+
+import luisy.code_inspection as code_inspection
+import luisy.decorators as decorators
+import pytest
+from luisy import ExternalTask, raw
+from luisy.targets import DirectoryTarget
+
+from {{ cookiecutter.package_name }} import luisy_compat
+
+from conftest import PACKAGE, PROJECT_ROOT
+
+
+def test_luisy_command_line_imports():
+    """pyspark 4 needs grpcio for the module luisy's command line imports (pin: grpcio)."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import luisy.cli"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_pipdeptree_accepts_luisys_package_option():
+    """luisy calls `pipdeptree --package`; pipdeptree 4 rejects it (pin: pipdeptree<4)."""
+    distribution = PACKAGE.replace("_", "-")
+    dependencies = code_inspection.get_all_deps_with_versions(distribution)
+    assert "luisy" in dependencies
+
+
+@pytest.mark.parametrize("module", ["os", "io", "abc", "stat", "sys", "json"])
+def test_frozen_standard_modules_are_standard(module):
+    assert code_inspection.is_standard(module)
+
+
+def test_original_is_standard_misses_frozen_modules():
+    """Shows the breakage the fix answers, on Python 3.11 and later."""
+    assert not luisy_compat._original["is_standard"]("os")
+
+
+def test_skimage_maps_to_scikit_image():
+    mapper = code_inspection.make_pypi_mapper()
+    assert mapper("skimage") == "scikit_image"
+
+
+def test_docstrings_are_removed_without_ast_str(monkeypatch):
+    tree = ast.parse('class A:\n    """Doc."""\n    x = 1\n')
+    monkeypatch.delattr(ast, "Str", raising=False)  # as on Python 3.14
+
+    code_inspection._remove_docstrings(tree)
+
+    assert isinstance(tree.body[0].body[0], ast.Assign)
+
+
+def test_import_table_keeps_plain_names_next_to_aliases():
+    tree = ast.parse("import numpy as np\nimport os\nfrom luisy import Task\n")
+    imports = code_inspection.get_import_data(tree)
+    assert list(imports["used_name"]) == ["np", "os", "Task"]
+
+
+def test_two_directory_tasks_read_with_their_own_reader(tmp_path):
+    (tmp_path / "f.txt").write_text("content")
+    shared_reader = DirectoryTarget.read_file
+
+    @decorators.make_directory_output(lambda path: ("first", path))
+    @raw
+    class First(ExternalTask):
+        def get_folder_name(self):
+            return ""
+
+    @decorators.make_directory_output(lambda path: ("second", path))
+    @raw
+    class Second(ExternalTask):
+        def get_folder_name(self):
+            return ""
+
+    first = First.target_cls(path=str(tmp_path))
+    second = Second.target_cls(path=str(tmp_path))
+    assert [label for label, _ in first.read()] == ["first"]
+    assert [label for label, _ in second.read()] == ["second"]
+    assert DirectoryTarget.read_file is shared_reader
+
+
+def test_hashing_works_for_the_pipeline_tasks():
+    """All fixes together: luisy hashes every task of this project."""
+    from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
+
+    hashes = code_inspection.create_hashes([ExportDirectory, ToNumpy, RedChannel])
+    assert len(set(hashes)) == 3
+
+
+def test_fixes_are_installed_when_the_package_is_imported():
+    code = f"import {PACKAGE}, luisy.code_inspection as c; print(c.is_standard('os'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert result.stdout.strip().endswith("True"), result.stderr
+
+
+def test_project_is_installed():
+    """luisy's hashing reads the installed project's requirements."""
+    assert importlib.metadata.distribution(PACKAGE.replace("_", "-"))
