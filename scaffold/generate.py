@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -84,8 +85,9 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
                 no_input=True,
             )
         except (CookiecutterException, OSError, subprocess.CalledProcessError) as error:
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise TemplateNotFound(f"cannot use template {template!r}: {message}") from None
+            raise TemplateNotFound(
+                f"cannot use template {template!r}: {_one_line(error)}"
+            ) from None
         yield TemplateSource(Path(directory), template, checkout, _git_commit(Path(directory)))
 
 
@@ -143,6 +145,7 @@ def build_answers(
             )
         overrides["project_name"] = name
     overrides.update(settings)
+    overrides = {key: _as_literal(value) for key, value in overrides.items()}
     try:
         context = generate_context(
             context_file=str(info.path / "cookiecutter.json"), extra_context=overrides
@@ -151,7 +154,7 @@ def build_answers(
     except ValueError as error:  # a --set value outside a choice variable's options
         raise BadSetting(str(error)) from None
     except CookiecutterException as error:
-        raise GenerationFailed(f"the template's variables failed: {_first_line(error)}") from None
+        raise GenerationFailed(f"the template's variables failed: {_one_line(error)}") from None
     context["cookiecutter"].update(extra_context)
     answers = context["cookiecutter"]
     if "project_slug" in answers:
@@ -160,6 +163,14 @@ def build_answers(
     if problems:
         raise UsageError("; ".join(problems))
     return context
+
+
+def _as_literal(value: object) -> object:
+    """Keep an answer as data: cookiecutter renders given values as Jinja templates, so a value
+    holding Jinja syntax is wrapped in an expression that evaluates to exactly that text."""
+    if isinstance(value, str) and "{" in value:
+        return "{{ " + json.dumps(value, ensure_ascii=False) + " }}"
+    return value
 
 
 def new_project(
@@ -247,13 +258,13 @@ def _render(template_dir: Path, context: dict, staging: Path) -> Path:
             repo_dir=str(template_dir), context=context, output_dir=str(staging)
         )
     except CookiecutterException as error:
-        raise GenerationFailed(f"the template failed to render: {_first_line(error)}") from None
+        raise GenerationFailed(f"the template failed to render: {_one_line(error)}") from None
     return Path(project)
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def _one_line(error: BaseException) -> str:
+    """The error's message folded onto one line."""
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def _place(rendered: Path, target: Path) -> None:

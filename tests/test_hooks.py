@@ -1,0 +1,90 @@
+"""Unit tests of the template's pre-generation hook, the single source of its answer rules."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TEMPLATE_DIR
+
+HOOK = TEMPLATE_DIR / "hooks" / "pre_gen_project.py"
+RESERVED = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_reserved_packages"]
+
+
+def load_hook():
+    spec = importlib.util.spec_from_file_location("pre_gen_project", HOOK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def answers(**overrides):
+    base = {
+        "project_slug": "my-pipeline",
+        "package_name": "my_pipeline",
+        "image_extensions": "png",
+        "_reserved_packages": RESERVED,
+    }
+    return {**base, **overrides}
+
+
+def test_good_answers_pass():
+    assert load_hook().validate(answers()) == []
+
+
+@pytest.mark.parametrize(
+    ("package", "problem"),
+    [
+        ("class", "keyword"),
+        ("os", "standard-library"),
+        ("json", "standard-library"),
+        ("luisy", "dependency"),
+        ("luigi", "dependency"),
+        ("numpy", "dependency"),
+        ("skimage", "dependency"),
+        ("2fast", "digit"),
+        ("My-Pkg", "lower-case"),
+        ("", "lower-case"),
+        ("a" * 65, "longer"),
+    ],
+)
+def test_bad_package_names_are_refused(package, problem):
+    problems = load_hook().validate(answers(package_name=package))
+    assert len(problems) == 1 and problem in problems[0]
+
+
+@pytest.mark.parametrize("slug", ["", "../evil", "a/b", "My Slug", "-x", "x" * 65])
+def test_bad_slugs_are_refused(slug):
+    assert load_hook().validate(answers(project_slug=slug))
+
+
+@pytest.mark.parametrize(
+    ("extensions", "valid"),
+    [("png,tif,jpg", True), ("png, .tif", True), ("PNG", False), ("png;rm", False), ("", False)],
+)
+def test_extension_lists(extensions, valid):
+    problems = load_hook().validate(answers(image_extensions=extensions))
+    assert (problems == []) is valid
+
+
+def test_main_reads_answers_as_json_and_exits_non_zero_on_problems():
+    hook = load_hook()
+    assert hook.main(json.dumps(answers())) == 0
+    assert hook.main(json.dumps(answers(package_name="os"))) == 1
+
+
+def test_answers_with_quotes_cannot_inject_code(tmp_path):
+    """The rendered hook embeds the answers as a JSON string literal, never as code."""
+    from cookiecutter.environment import StrictEnvironment
+
+    hostile = answers(project_slug='x"""; import os; os._exit(0) #', _extensions=[])
+    rendered = StrictEnvironment(context={"cookiecutter": hostile}).from_string(
+        HOOK.read_text()
+    ).render(cookiecutter=hostile)
+    script = tmp_path / "hook.py"
+    script.write_text(rendered)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "project_slug" in result.stderr
