@@ -102,9 +102,10 @@ def test_provenance_round_trips_every_answer(cookies):
         "email": "you@example.com",
         "image_extensions": "tif,png",
     }
-    assert recorded["template_version"] == json.loads(
-        (TEMPLATE_DIR / "cookiecutter.json").read_text()
-    )["_template_version"]
+    assert (
+        recorded["template_version"]
+        == json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_template_version"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,9 @@ def test_hook_refuses_bad_image_extensions(cookies):
         template=str(TEMPLATE_DIR), extra_context={"image_extensions": "png;rm -rf"}
     )
     assert result.exit_code != 0
+
+
+def test_empty_email_is_left_out_of_the_metadata(cookies):
+    project = bake(cookies, email="")
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["authors"] == [{"name": "Your Name"}]

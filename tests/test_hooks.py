@@ -80,11 +80,29 @@ def test_answers_with_quotes_cannot_inject_code(tmp_path):
     from cookiecutter.environment import StrictEnvironment
 
     hostile = answers(project_slug='x"""; import os; os._exit(0) #', _extensions=[])
-    rendered = StrictEnvironment(context={"cookiecutter": hostile}).from_string(
-        HOOK.read_text()
-    ).render(cookiecutter=hostile)
+    rendered = (
+        StrictEnvironment(context={"cookiecutter": hostile})
+        .from_string(HOOK.read_text())
+        .render(cookiecutter=hostile)
+    )
     script = tmp_path / "hook.py"
     script.write_text(rendered)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert result.returncode == 1
     assert "project_slug" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("email", "valid"),
+    [
+        ("you@example.com", True),
+        ("o'brien+tag@example.co.uk", True),
+        ("", True),
+        ("zoë@example.com", False),
+        ("no-at-sign", False),
+        ("a@b", False),
+        ("a b@example.com", False),
+    ],
+)
+def test_emails(email, valid):
+    assert (load_hook().validate(answers(email=email)) == []) is valid

@@ -13,6 +13,8 @@ MAX_LENGTH = 64
 SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 EXTENSION = re.compile(r"[a-z0-9]+")
+# Package metadata (the Author-email header) accepts ASCII addresses only.
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def package_problem(package, reserved):
@@ -51,6 +53,12 @@ def validate(answers):
         problems.append(
             f"image_extensions {answers.get('image_extensions')!r} must be a comma-separated"
             " list of lower-case extensions such as 'png,tif,jpg'"
+        )
+    email = str(answers.get("email", ""))
+    if email and not EMAIL.fullmatch(email):
+        problems.append(
+            f"email {email!r} is not an address package metadata accepts (ASCII, name@domain);"
+            " leave it empty to omit it"
         )
     return problems
 

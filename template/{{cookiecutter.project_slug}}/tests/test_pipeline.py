@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS
+
 from conftest import (
     EXT,
     PACKAGE,
@@ -110,8 +112,8 @@ def test_failing_task_reports_bad_files_through_luisy(tmp_path):
 
 
 def test_run_wrapper_adds_samples_and_runs_quietly(tmp_path):
-    if ".png" not in [EXT]:
-        pytest.skip("the sample images are PNG files")
+    if ".png" not in IMAGE_EXTENSIONS:
+        pytest.skip("the sample images are PNG files, which this project does not read")
     working_dir = tmp_path / "data"
     command = [sys.executable, "-m", PACKAGE]
     samples = subprocess.run(

@@ -1,0 +1,63 @@
+"""The template travels with the package: found in a source checkout and in an installed wheel."""
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from scaffold.templates import bundled_template_dir
+from tests.conftest import REPO_ROOT, TEMPLATE_DIR
+
+
+def test_source_checkout_finds_the_top_level_template():
+    assert bundled_template_dir() == TEMPLATE_DIR
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", out, "."],
+        cwd=REPO_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    (path,) = out.glob("luisy_scaffold-*.whl")
+    return path
+
+
+def test_wheel_contains_the_template(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "scaffold/template/cookiecutter.json" in names
+    assert "scaffold/template/hooks/pre_gen_project.py" in names
+    assert any(name.endswith("{{cookiecutter.package_name}}/tasks.py") for name in names)
+
+
+def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", target, wheel],
+        check=True,
+        capture_output=True,
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    code = "from scaffold.templates import bundled_template_dir; print(bundled_template_dir())"
+
+    located = subprocess.run(
+        [sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "Wheel Project", "--no-input"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert located.stdout.strip() == str(target / "scaffold" / "template"), located.stderr
+    assert result.returncode == 0, result.stderr
+    assert (work / "wheel-project" / "src" / "wheel_project" / "tasks.py").is_file()
