@@ -252,13 +252,16 @@ def new_project(
 def _render(template_dir: Path, context: dict, staging: Path) -> Path:
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
+    from jinja2 import TemplateError
 
     try:
         project = generate_files(
             repo_dir=str(template_dir), context=context, output_dir=str(staging)
         )
-    except CookiecutterException as error:
+    except (CookiecutterException, TemplateError) as error:
         raise GenerationFailed(f"the template failed to render: {_one_line(error)}") from None
+    except OSError as error:  # e.g. the disk is full
+        raise GenerationFailed(f"writing the project failed: {_one_line(error)}") from None
     return Path(project)
 
 

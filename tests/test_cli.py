@@ -319,3 +319,39 @@ def test_answers_are_data_not_templates(tmp_path):
         injection
     )
     assert injection in (project / "README.md").read_text()
+
+
+def test_template_syntax_error_is_reported_and_leaves_nothing(tmp_path):
+    template = make_team_template(tmp_path)
+    (template / "{{cookiecutter.project_slug}}" / "broken.txt").write_text("{{ oops")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(
+        app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
+    )
+    assert result.exit_code == 1
+    assert "failed to render" in result.output
+    assert tree(out) == []
+
+
+def test_full_disk_part_way_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    import cookiecutter.generate
+
+    real_generate_file = cookiecutter.generate.generate_file
+    written = []
+
+    def fill_disk_after_three_files(*args, **kwargs):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(args)
+        return real_generate_file(*args, **kwargs)
+
+    monkeypatch.setattr(cookiecutter.generate, "generate_file", fill_disk_after_three_files)
+    result = runner.invoke(app, ["new", "Pipe", "--no-input", "-o", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output
+    assert len(written) == 3
+    assert tree(tmp_path) == []

@@ -121,6 +121,17 @@ def test_empty_raw_folder_says_where_to_put_images(workspace):
 
 
 @needs_lossless
+def test_missing_raw_folder_says_where_to_put_images(workspace, caplog):
+    workspace.raw.rmdir()
+
+    result = build(RedChannel())
+
+    assert result.status.name == "MISSING_EXT"
+    assert f"Input folder {workspace.raw}/ does not exist" in caplog.text
+    assert not workspace.red_channel.exists()
+
+
+@needs_lossless
 def test_bad_files_are_all_listed_and_nothing_is_committed(workspace):
     write_image(workspace.raw / f"good{EXT}", gradient())
     (workspace.raw / f"empty{EXT}").write_bytes(b"")

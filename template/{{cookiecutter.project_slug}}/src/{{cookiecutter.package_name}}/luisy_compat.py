@@ -15,6 +15,8 @@ import sys
 
 import luigi
 
+logger = logging.getLogger(__name__)
+
 # luisy and luigi log warnings that a local pipeline can do nothing about: five optional
 # variables (Azure storage and the like) at import, optional luigi modules (postgres, S3), and a
 # missing requirements.txt (hashing then reads the installed project's metadata, as intended).
@@ -99,6 +101,14 @@ class SortedDirectoryTarget(DirectoryTarget):
     def folder(self):
         """The folder whose files this target reads."""
         return self.path
+
+    def exists(self):
+        if super().exists():
+            return True
+        logger.warning(
+            "Input folder %s does not exist: create it and put your files there", self.path
+        )
+        return False
 
     def relative_paths(self):
         """Sorted relative paths (with '/') of the files this target reads."""
