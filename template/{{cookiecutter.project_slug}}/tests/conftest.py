@@ -105,6 +105,18 @@ def lenient():
     config.remove_option("directory_tasks", "lenient")
 
 
+@pytest.fixture
+def workers():
+    """Set the number of worker processes of directory tasks for one test."""
+    config = luigi.configuration.get_config()
+
+    def use(count):
+        config.set("directory_tasks", "workers", str(count))
+
+    yield use
+    config.remove_option("directory_tasks", "workers")
+
+
 def build(*tasks):
     """Run tasks with luigi in this process (real targets, no hashing); return the summary."""
     return luigi.build(list(tasks), local_scheduler=True, detailed_summary=True)

@@ -164,9 +164,9 @@ def test_lenient_mode_skips_bad_files_and_records_them(workspace, lenient, caplo
     manifest = ToNumpy().output()
     assert manifest.path.endswith("interim/ToNumpy.json")
     assert [entry["id"] for entry in manifest.load()["files"]] == ["good"]
-    assert manifest.load()["skipped"] == [
-        {"source": f"empty{EXT}", "reason": "the file is empty (0 bytes)"}
-    ]
+    (skipped,) = manifest.load()["skipped"]
+    assert skipped["source"] == f"empty{EXT}"
+    assert skipped["reason"] == "the file is empty (0 bytes)"
     assert "skipped 1 unreadable file(s)" in caplog.text
 
 
@@ -222,6 +222,10 @@ def test_manifest_is_json_listing_committed_files(workspace):
     write_image(workspace.raw / f"a{EXT}", gradient())
     build(ToNumpy())
     data = json.loads((workspace.to_numpy.parent / "ToNumpy.json").read_text())
-    assert data["files"] == [{"id": "a", "file": "a.npy", "source": f"a{EXT}"}]
+    (entry,) = data["files"]
+    assert (entry["id"], entry["file"], entry["source"]) == ("a", "a.npy", f"a{EXT}")
+    stat = (workspace.raw / f"a{EXT}").stat()
+    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns]
+    assert entry["fingerprint"][0] == (workspace.to_numpy / "a.npy").stat().st_size
     assert data["skipped"] == []
     assert isinstance(ManifestTarget(path=str(workspace.to_numpy) + ".json").read(), list)

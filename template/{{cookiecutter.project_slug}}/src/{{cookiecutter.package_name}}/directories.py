@@ -6,6 +6,7 @@ filesystem and renamed into place, and the manifest is written last, so the fina
 ever holds a complete result. Leftovers of a killed run are removed by the next run.
 """
 
+import functools
 import json
 import logging
 import os
@@ -18,6 +19,9 @@ import luigi
 import luisy
 import numpy as np
 from luisy.targets import LocalTarget
+
+from {{ cookiecutter.package_name }}.progress import Progress
+from {{ cookiecutter.package_name }}.workers import available_cores, map_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -53,22 +57,27 @@ class directory_tasks(luigi.Config):
     """Settings shared by all directory tasks; they never change output names or hashes.
 
     Set them in luigi.cfg under [directory_tasks] or on the command line, e.g.
-    `--directory-tasks-lenient`.
+    `--directory-tasks-lenient` or `--directory-tasks-workers 4`.
     """
 
     lenient = luigi.BoolParameter(
         default=False,
         description="Skip unreadable input files (listed in the manifest) instead of failing.",
     )
+    workers = luigi.IntParameter(
+        default=0,
+        description="Worker processes per task: 0 for all cores, 1 to work in this process.",
+    )
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file of a task's input folder."""
+    """One file of a task's input folder, with the size and mtime that identify its version."""
 
     file_id: str
     relative_path: str
     path: str
+    fingerprint: tuple
 
 
 def file_id(relative_path):
@@ -77,11 +86,25 @@ def file_id(relative_path):
     return stem
 
 
+def listing(target):
+    """(relative path, (size, mtime_ns)) of every file of an input target, in sorted order.
+
+    One listing and one stat per file for a folder; the manifest alone for a directory task.
+    """
+    if isinstance(target, ManifestTarget):
+        return [(entry["file"], tuple(entry["fingerprint"])) for entry in target.load()["files"]]
+    found = []
+    for relative in target.relative_paths():
+        stat = os.stat(os.path.join(target.folder, relative))
+        found.append((relative, (stat.st_size, stat.st_mtime_ns)))
+    return found
+
+
 def input_files(target):
     """The files of an input target in sorted order, refusing two that share an id."""
     seen = {}
     files = []
-    for relative in target.relative_paths():
+    for relative, fingerprint in listing(target):
         key = file_id(relative)
         if key in seen:
             raise IdCollisionError(
@@ -89,7 +112,8 @@ def input_files(target):
                 f" {key!r}; rename or remove one of them"
             )
         seen[key] = relative
-        files.append(InputFile(key, relative, os.path.join(target.folder, relative)))
+        path = os.path.join(target.folder, relative)
+        files.append(InputFile(key, relative, path, fingerprint))
     return files
 
 
@@ -118,6 +142,15 @@ def move_file(source, destination):
     os.makedirs(os.path.dirname(destination), exist_ok=True)
     os.replace(source, destination)
     return destination
+
+
+def link_file(source, destination):
+    """Make `destination` the same file as `source` (a hard link: no copy, same mtime)."""
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    try:
+        os.link(source, destination)
+    except OSError:  # a filesystem without hard links
+        shutil.copy2(source, destination)
 
 
 def write_text_atomically(path, text):
@@ -228,11 +261,50 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def process_files(task, source, staging_folder, files):
+    """Read, transform and stage `files` (run in a worker process); return small results only:
+    (manifest entries, [(path, why it failed)], [paths the reader skipped])."""
+    entries, bad, ignored = [], [], []
+    for item in files:
+        output = f"{item.file_id}.npy"
+        destination = os.path.join(staging_folder, output)
+        try:
+            content = source.read_file(item.path)
+            if content is None:
+                ignored.append(item)
+                continue
+            save_array(destination, task.transform(content[1]))
+        except Exception as error:  # every bad file is reported, not only the first
+            bad.append((item, describe_failure(item.path, error)))
+            continue
+        stat = os.stat(destination)
+        entries.append(
+            {
+                "id": item.file_id,
+                "file": output,
+                "source": item.relative_path,
+                "source_fingerprint": list(item.fingerprint),
+                "fingerprint": [stat.st_size, stat.st_mtime_ns],
+            }
+        )
+    return entries, bad, ignored
+
+
+def recorded_sources(manifest):
+    """{source path: fingerprint} of every input file a manifest accounts for."""
+    recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
+    for entry in manifest["skipped"] + manifest["ignored"]:
+        recorded[entry["source"]] = entry["source_fingerprint"]
+    return {source: tuple(fingerprint) for source, fingerprint in recorded.items()}
+
+
 class DirectoryTask(luisy.Task):
     """A luisy task that turns every file of its input folder into one .npy file.
 
     Subclasses implement `transform(data)`, a function of one input file's data. The input is
-    a directory ExternalTask or another DirectoryTask; files keep their relative paths.
+    a directory ExternalTask or another DirectoryTask; files keep their relative paths. Work is
+    shared by worker processes, and a rerun after files were added, changed or removed
+    processes only those; unchanged outputs are kept without reading their inputs again.
     """
 
     target_cls = ManifestTarget
@@ -240,6 +312,19 @@ class DirectoryTask(luisy.Task):
 
     def transform(self, data):
         raise NotImplementedError
+
+    def complete(self):
+        """Committed, upstream complete, and the input folder as it was when committed."""
+        target = self.output()
+        if not target.exists():
+            return False
+        if not all(task.complete() for task in luigi.task.flatten(self.requires())):
+            return False
+        try:
+            current = dict(listing(self.input()))
+        except (OSError, ValueError, KeyError):
+            return False
+        return recorded_sources(target.load()) == current
 
     def run(self):
         source = self.input()
@@ -249,39 +334,64 @@ class DirectoryTask(luisy.Task):
                 f"no input files in {source.folder}: put your files there (any depth of"
                 f" subfolders), or run `python -m {__package__} samples` for sample images"
             )
-        lenient = directory_tasks().lenient
-        staging = Staging(self.output())
+        settings = directory_tasks()
+        target = self.output()
+        reusable = {}
+        if target.exists():
+            reusable = {entry["source"]: entry for entry in target.load()["files"]}
+        staging = Staging(target)
+        progress = Progress(self.get_task_family(), len(files))
         try:
-            committed, bad = self._process_all(source, files, staging)
-            if bad and not lenient:
-                raise BadFilesError(bad)
+            entries, todo = [], []
+            for item in files:
+                entry = reusable.get(item.relative_path)
+                if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
+                    kept = os.path.join(target.folder, entry["file"])
+                    link_file(kept, staging.path_for(entry["file"]))
+                    entries.append(entry)
+                else:
+                    todo.append(item)
+            reused = len(entries)
+            progress.advance(reused)
+            workers = settings.workers or available_cores()
+            chunk_size = max(1, min(64, len(todo) // (4 * workers)))
+            work = functools.partial(process_files, self, source, staging.folder)
+            bad, ignored = [], []
+            results = map_chunks(work, todo, workers, chunk_size)
+            for chunk_entries, chunk_bad, chunk_ignored in results:
+                entries += chunk_entries
+                bad += chunk_bad
+                ignored += chunk_ignored
+                progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            bad.sort(key=lambda failure: failure[0].relative_path)
+            if bad and not settings.lenient:
+                raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
             staging.commit(
                 {
                     "manifest_version": MANIFEST_VERSION,
                     "task": self.get_task_family(),
-                    "files": committed,
-                    "skipped": [{"source": path, "reason": reason} for path, reason in bad],
+                    "files": sorted(entries, key=lambda entry: entry["id"]),
+                    "skipped": [
+                        {
+                            "source": item.relative_path,
+                            "source_fingerprint": list(item.fingerprint),
+                            "reason": reason,
+                        }
+                        for item, reason in bad
+                    ],
+                    "ignored": [
+                        {"source": item.relative_path, "source_fingerprint": list(item.fingerprint)}
+                        for item in sorted(ignored, key=lambda item: item.relative_path)
+                    ],
                 }
             )
         finally:
+            progress.close()
             staging.discard()
-        summary = f"{self.get_task_family()}: wrote {len(committed)} file(s)"
+        summary = (
+            f"{self.get_task_family()}: wrote {len(entries) - reused} file(s),"
+            f" kept {reused} unchanged"
+        )
         if bad:
-            summary += f", skipped {len(bad)} unreadable file(s) listed in {self.output().path}"
+            summary += f", skipped {len(bad)} unreadable file(s) listed in {target.path}"
         logger.info(summary)
-
-    def _process_all(self, source, files, staging):
-        committed, bad = [], []
-        for item in files:
-            output = f"{item.file_id}.npy"
-            try:
-                content = source.read_file(item.path)
-                if content is None:
-                    continue
-                _, data = content
-                save_array(staging.path_for(output), self.transform(data))
-            except Exception as error:  # every bad file is reported, not only the first
-                bad.append((item.relative_path, describe_failure(item.path, error)))
-                continue
-            committed.append({"id": item.file_id, "file": output, "source": item.relative_path})
-        return committed, bad

@@ -146,9 +146,15 @@ def make_directory_output(read_file_func, regex_pattern=None):
             return os.path.join(self.get_outdir(), self.get_folder_name())
 
         cls.target_cls = type(
-            f"{cls.__name__}Directory",
+            "target_cls",
             (SortedDirectoryTarget,),
-            {"read_file": read_file, "regex_pattern": regex_pattern or ".*"},
+            {
+                "read_file": read_file,
+                "regex_pattern": regex_pattern or ".*",
+                # Importable as <module>.<Task>.target_cls, so targets can go to worker processes.
+                "__module__": cls.__module__,
+                "__qualname__": f"{cls.__qualname__}.target_cls",
+            },
         )
         cls.get_outfile = get_outfile
         return cls
