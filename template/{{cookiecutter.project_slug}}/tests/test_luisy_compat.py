@@ -61,6 +61,20 @@ def test_import_table_keeps_plain_names_next_to_aliases():
     assert list(imports["used_name"]) == ["np", "os", "Task"]
 
 
+def test_import_table_has_luisys_rows_in_luisys_order():
+    source = (
+        "import a.b as c, d\nfrom e.f import g\n"
+        "def h():\n    import i\n    from j import k as m\nimport n\n"
+    )
+    visitor = code_inspection.ImportReturner()
+    visitor.visit(ast.parse(source))
+    imports = code_inspection.get_import_data(ast.parse(source))
+    assert list(imports["module"]) == [row["module"] for row in visitor.import_data]
+    assert list(imports["varname"]) == [row["varname"] for row in visitor.import_data]
+    assert list(imports["used_name"]) == ["c", "d", "g", "i", "m", "n"]
+    assert list(imports["package"]) == ["a", "d", "e", "i", "j", "n"]
+
+
 def test_two_directory_tasks_read_with_their_own_reader(tmp_path):
     (tmp_path / "f.txt").write_text("content")
     shared_reader = DirectoryTarget.read_file

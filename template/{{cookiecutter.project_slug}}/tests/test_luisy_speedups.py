@@ -1,5 +1,8 @@
 """luisy's hashing computed once per process gives exactly luisy's own hashes."""
 
+import ast
+from pathlib import Path
+
 import luisy.code_inspection as code_inspection
 import pytest
 
@@ -12,7 +15,8 @@ TASKS = [ExportDirectory, ToNumpy, RedChannel]
 
 
 def luisy_without_speedups(monkeypatch):
-    monkeypatch.setattr(code_inspection, "walk_nodes", luisy_speedups._original["walk_nodes"])
+    for name in ("walk_nodes", "get_varnames_delta"):
+        monkeypatch.setattr(code_inspection, name, luisy_speedups._original[name])
     monkeypatch.setattr(
         code_inspection,
         "get_all_deps_with_versions",
@@ -29,6 +33,24 @@ def test_hashes_are_luisys_own(monkeypatch):
     assert code_inspection.create_hashes(TASKS) == fast
 
 
+def code_nodes():
+    """Every class, function and assigned value at the top of this project's modules."""
+    for path in sorted(Path(luisy_speedups.__file__).parent.glob("*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef | ast.FunctionDef):
+                yield node
+            elif isinstance(node, ast.Assign):
+                yield node.value
+
+
+def test_names_used_by_each_node_are_luisys_own():
+    original = luisy_speedups._original["get_varnames_delta"]
+    nodes = list(code_nodes())
+    assert len(nodes) > 20
+    for node in nodes:
+        assert list(luisy_speedups.get_varnames_delta(node)) == list(original(node))
+
+
 def test_dependencies_match_pipdeptree_subprocess():
     distribution = PACKAGE.replace("_", "-")
     requirements = luisy_speedups.get_all_deps_with_versions(distribution)
@@ -41,6 +63,16 @@ def test_dependencies_match_pipdeptree_subprocess():
 def test_missing_distribution_is_a_clear_error():
     with pytest.raises(RuntimeError, match="pip install -e"):
         luisy_speedups.get_all_deps_with_versions("no-such-distribution-here")
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_walks_are_luisys_own(task, monkeypatch):
+    fast = luisy_speedups.walk_nodes(task.__name__, task.__module__)
+    luisy_without_speedups(monkeypatch)
+    original = code_inspection.walk_nodes(task.__name__, task.__module__)
+    assert fast[0] == original[0]
+    assert fast[1] == original[1]
+    assert fast[2] == original[2]
 
 
 def test_remembered_walks_are_copies():

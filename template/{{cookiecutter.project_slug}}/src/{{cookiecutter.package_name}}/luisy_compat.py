@@ -14,6 +14,7 @@ import re
 import sys
 
 import luigi
+import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ from luisy.targets import DirectoryTarget  # noqa: E402
 _original = {
     "is_standard": code_inspection.is_standard,
     "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
-    "get_import_data": code_inspection.get_import_data,
 }
 
 
@@ -64,16 +64,38 @@ def get_irregular_pypi_names():
     return names
 
 
+def _imports(module_tree):
+    """The module's imports in luisy's order (depth-first, in source order) as table rows."""
+    rows = []
+    stack = [module_tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            for alias in node.names:
+                if alias.name == "*":
+                    raise Exception("Star import not supported by luisy hash creation!")
+                rows.append((module or alias.name, alias.name, alias.asname))
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return rows
+
+
 def get_import_data(module_tree):
     """pandas 3 stores a missing alias as NaN, not None, so luisy's `asname is None` test gives
-    every plain import the name NaN as soon as a module has one aliased import."""
-    imports = _original["get_import_data"](module_tree)
-    if len(imports):
-        imports["used_name"] = [
-            alias if isinstance(alias, str) else name
-            for name, alias in zip(imports["varname"], imports["asname"], strict=True)
-        ]
-    return imports
+    every plain import the name NaN as soon as a module has one aliased import. The same table,
+    with the names worked out before pandas sees them."""
+    rows = _imports(module_tree)
+    if not rows:
+        return pd.DataFrame(columns=["module", "varname", "asname", "used_name", "package"])
+    return pd.DataFrame(
+        {
+            "module": [module for module, _, _ in rows],
+            "varname": [name for _, name, _ in rows],
+            "asname": [alias for _, _, alias in rows],
+            "used_name": [alias or name for _, name, alias in rows],
+            "package": [module.split(".")[0] for module, _, _ in rows],
+        }
+    )
 
 
 def _remove_docstrings(node):
