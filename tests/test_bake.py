@@ -25,13 +25,20 @@ EXPECTED_FILES = [
     "src/{package}/directories.py",
     "src/{package}/images.py",
     "src/{package}/luisy_compat.py",
+    "src/{package}/luisy_speedups.py",
+    "src/{package}/progress.py",
     "src/{package}/samples.py",
+    "src/{package}/sheet.py",
     "src/{package}/tasks.py",
+    "src/{package}/workers.py",
     "tests/conftest.py",
     "tests/test_directories.py",
     "tests/test_images.py",
     "tests/test_luisy_compat.py",
+    "tests/test_luisy_speedups.py",
     "tests/test_pipeline.py",
+    "tests/test_scale.py",
+    "tests/test_sheet.py",
 ]
 
 

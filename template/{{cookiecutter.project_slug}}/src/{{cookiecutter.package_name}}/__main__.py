@@ -1,4 +1,4 @@
-"""Command line of this project: `python -m <package> samples` and `python -m <package> run`."""
+"""Command line of this project: `python -m <package> samples|run|sheet`."""
 
 import argparse
 import logging
@@ -68,11 +68,32 @@ def _show_only_results_and_problems():
     )
 
 
+def sheet(args):
+    """Write a PNG contact sheet: sample raw images beside their red channels."""
+    from luisy import Config
+
+    from {{ cookiecutter.package_name }}.sheet import SheetError, write_contact_sheet
+
+    Config().set_param("working_dir", str(Path(args.working_dir).resolve()))
+    output = args.output or str(Path(args.working_dir) / "contact-sheet.png")
+    try:
+        shown = write_contact_sheet(output, count=args.count)
+    except SheetError as error:
+        print(f"Error: {error} (`python -m {PACKAGE} run`)", file=sys.stderr)
+        return 2
+    print(f"Wrote {output}: raw image | red channel, one row each for {', '.join(shown)}")
+    return 0
+
+
 def main(argv=None):
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog=f"python -m {PACKAGE}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (("samples", samples.__doc__), ("run", run.__doc__)):
+    for name, help_text in (
+        ("samples", samples.__doc__),
+        ("run", run.__doc__),
+        ("sheet", sheet.__doc__),
+    ):
         command = commands.add_parser(name, help=help_text, description=help_text)
         command.add_argument(
             "--working-dir",
@@ -82,12 +103,16 @@ def main(argv=None):
     commands.choices["run"].add_argument(
         "task", nargs="?", default="RedChannel", help="task to run (default: RedChannel)"
     )
+    commands.choices["sheet"].add_argument("--count", type=int, default=6, help="rows (default: 6)")
+    commands.choices["sheet"].add_argument(
+        "--output", help="PNG file to write (default: <working-dir>/contact-sheet.png)"
+    )
     args, rest = parser.parse_known_args(argv)
-    if args.command == "samples":
-        if rest:
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        return samples(args)
-    return run(args, rest)
+    if args.command == "run":
+        return run(args, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return samples(args) if args.command == "samples" else sheet(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,259 @@
+"""The generated pipeline against a plain loop and one-luigi-task-per-file, in one run.
+
+Generates N synthetic 256x256 RGB PNGs (smooth gradients plus noise, so they compress like
+real images), bakes and installs a project from the bundled template, and measures:
+
+  A  the generated pipeline through the `luisy` command (process start to finish, hashing on)
+  B  a plain serial Python loop doing the same reads and writes
+  C  one luigi task per file for the same two steps
+  D  A again after adding 1% new files (incremental rerun)
+  E  A again with nothing changed (no-op rerun)
+  F  python -c "import luisy"
+
+Peak memory is the largest sum of proportional set sizes (PSS: shared pages split between the
+processes that share them, so forked workers are not counted twice) over the measured process
+and its children, sampled every 50 ms.
+
+    python benchmarks/bench_pipeline.py --files 4000 [--c-files 400] [--small-files 400]
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+from skimage import io
+
+from scaffold.generate import new_project
+
+PACKAGE = "bench_pipeline"
+BIN = Path(sys.executable).parent
+
+PLAIN_LOOP = """
+import os, sys
+import numpy as np
+from skimage import io
+raw, out = sys.argv[1], sys.argv[2]
+paths = []
+for root, dirs, files in os.walk(raw):
+    dirs.sort()
+    paths += [os.path.join(root, name) for name in sorted(files) if name.endswith(".png")]
+for path in paths:
+    target = os.path.join(out, "interim", os.path.relpath(path, raw))[:-4] + ".npy"
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    np.save(target, io.imread(path))
+for path in paths:
+    source = os.path.join(out, "interim", os.path.relpath(path, raw))[:-4] + ".npy"
+    target = os.path.join(out, "final", os.path.relpath(path, raw))[:-4] + ".npy"
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    np.save(target, np.load(source)[:, :, 0])
+"""
+
+TASK_PER_FILE = """
+import os, sys
+import luigi
+import numpy as np
+from skimage import io
+
+RAW, OUT = sys.argv[1], sys.argv[2]
+
+
+class Png(luigi.ExternalTask):
+    name = luigi.Parameter()
+
+    def output(self):
+        return luigi.LocalTarget(os.path.join(RAW, self.name + ".png"))
+
+
+class ToNumpy(luigi.Task):
+    name = luigi.Parameter()
+
+    def requires(self):
+        return Png(self.name)
+
+    def output(self):
+        path = os.path.join(OUT, "interim", self.name + ".npy")
+        return luigi.LocalTarget(path, format=luigi.format.Nop)
+
+    def run(self):
+        with self.output().open("w") as handle:
+            np.save(handle, io.imread(self.input().path))
+
+
+class RedChannel(luigi.Task):
+    name = luigi.Parameter()
+
+    def requires(self):
+        return ToNumpy(self.name)
+
+    def output(self):
+        path = os.path.join(OUT, "final", self.name + ".npy")
+        return luigi.LocalTarget(path, format=luigi.format.Nop)
+
+    def run(self):
+        with self.output().open("w") as handle:
+            np.save(handle, np.load(self.input().path)[:, :, 0])
+
+
+names = []
+for root, dirs, files in os.walk(RAW):
+    names += [os.path.relpath(os.path.join(root, f), RAW)[:-4] for f in files if f.endswith(".png")]
+tasks = [RedChannel(name) for name in sorted(names)]
+ok = luigi.build(tasks, local_scheduler=True, log_level="WARNING")
+sys.exit(0 if ok else 1)
+"""
+
+
+def synthetic_image(rng, size=256):
+    """Smooth colour gradients plus noise: compresses like a photograph, not like noise."""
+    y, x = np.mgrid[0:size, 0:size] / size
+    channels = []
+    for _ in range(3):
+        a, b, phase = rng.uniform(0.5, 3.0), rng.uniform(0.5, 3.0), rng.uniform(0, 2 * np.pi)
+        channels.append(0.5 + 0.5 * np.sin(a * np.pi * x + b * np.pi * y + phase))
+    image = np.stack(channels, axis=-1) * 255 + rng.normal(0, 6, (size, size, 3))
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def add_images(raw, start, count, seed=0):
+    for index in range(start, start + count):
+        rng = np.random.default_rng(seed + index)
+        path = raw / f"batch{index % 10:02d}" / f"img{index:06d}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        io.imsave(path, synthetic_image(rng), check_contrast=False)
+
+
+def resident(process):
+    """Proportional set size where the platform reports it, resident set size elsewhere."""
+    info = process.memory_full_info()
+    return getattr(info, "pss", info.rss)
+
+
+def measure(command, cwd=None):
+    """Run `command`; return (wall seconds, peak MB of it and its children)."""
+    start = time.perf_counter()
+    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            try:
+                tree = [process, *process.children(recursive=True)]
+                peak = max(peak, sum(resident(p) for p in tree))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    _, stderr = process.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(map(str, command))} failed:\n{stderr.decode()[-3000:]}")
+    return elapsed, peak / 2**20
+
+
+def luisy_command(working_dir):
+    return [
+        str(BIN / "luisy"), "--module", f"{PACKAGE}.tasks", "RedChannel",
+        "--working-dir", str(working_dir), "--no-ask", "--local-scheduler",
+    ]  # fmt: skip
+
+
+def install_project(scratch):
+    project = new_project(PACKAGE, output_dir=scratch, no_input=True).project_dir
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "."],
+        cwd=project,
+        check=True,
+    )
+    return project
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=4000, help="N (default 4000)")
+    parser.add_argument("--c-files", type=int, help="N for C, which is slow (default: N)")
+    parser.add_argument("--small-files", type=int, default=400, help="N for the memory check")
+    args = parser.parse_args()
+    n, n_c = args.files, args.c_files or args.files
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        project = install_project(scratch)
+        try:
+            work = scratch / "work"
+            raw = work / PACKAGE / "raw"
+            print(f"generating {n} images ...", file=sys.stderr)
+            add_images(raw, 0, n)
+            results = {}
+            results["B"] = measure([sys.executable, "-c", PLAIN_LOOP, raw, scratch / "plain"])
+            results["A"] = measure(luisy_command(work), cwd=project)
+            add_images(raw, n, max(1, n // 100), seed=10**6)
+            results["D"] = measure(luisy_command(work), cwd=project)
+            e_runs = [measure(luisy_command(work), cwd=project) for _ in range(3)]
+            results["E"] = sorted(e_runs)[1]  # the median by wall time
+            f_runs = [measure([sys.executable, "-c", "import luisy"]) for _ in range(3)]
+            results["F"] = sorted(f_runs)[1]
+
+            c_raw = raw if n_c == n else scratch / "c-raw"
+            if n_c != n:
+                add_images(c_raw, 0, n_c)
+            print(f"C: one luigi task per file over {n_c} files ...", file=sys.stderr)
+            results["C"] = measure([sys.executable, "-c", TASK_PER_FILE, c_raw, scratch / "c"])
+
+            small = scratch / "small"
+            add_images(small / PACKAGE / "raw", 0, args.small_files)
+            small_run = measure(luisy_command(small), cwd=project)
+        finally:
+            subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", PACKAGE])
+    report(results, small_run, n, n_c, args.small_files)
+
+
+def report(results, small_run, n, n_c, n_small):
+    labels = {
+        "A": f"generated pipeline, luisy command (N={n})",
+        "B": f"plain serial loop (N={n})",
+        "C": f"one luigi task per file (N={n_c})",
+        "D": f"A after adding {max(1, n // 100)} files (1%)",
+        "E": "A with nothing changed (median of 3)",
+        "F": "python -c 'import luisy' (median of 3)",
+    }
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
+    print(f"{'':3}{'run':46}{'wall s':>9}{'peak MB':>10}")
+    for key in "ABCDEF":
+        wall, peak = results[key]
+        print(f"{key:3}{labels[key]:46}{wall:9.2f}{peak:10.0f}")
+    a, b, c, d, e, f = (results[key][0] for key in "ABCDEF")
+    goals = [
+        ("A / B", a / b, "<= 0.75", a / b <= 0.75),
+        (f"C / A{'' if n_c == n else ' (C at N=' + str(n_c) + ')'}", c / a, ">= 30", c / a >= 30),
+        ("D / A", d / a, "<= 0.25", d / a <= 0.25),
+        ("E / F", e / f, "<= 1.6", e / f <= 1.6),
+        (
+            f"peak memory A(N={n}) / A(N={n_small})",
+            results["A"][1] / small_run[1],
+            "<= 1.25",
+            results["A"][1] / small_run[1] <= 1.25,
+        ),
+    ]
+    print()
+    for name, value, goal, met in goals:
+        print(f"{name:40}{value:8.2f}  goal {goal:8} {'met' if met else 'NOT met'}")
+    if n_c != n:
+        print(f"C ran over {n_c} files only; with N={n} it takes longer (it grows faster than N)")
+
+
+if __name__ == "__main__":
+    main()
