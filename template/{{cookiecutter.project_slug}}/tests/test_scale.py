@@ -159,3 +159,28 @@ def test_progress_draws_a_bar_on_a_terminal():
     progress.advance(10)
     progress.close()
     assert "RedChannel" in stream.getvalue() and "10/10" in stream.getvalue()
+
+
+def test_commit_stopped_after_moving_the_old_folder_is_rolled_back(workspace, monkeypatch):
+    from {{ cookiecutter.package_name }}.directories import ManifestTarget
+
+    add_images(workspace.raw, 8)
+    build(ToNumpy())
+    before = mtimes(workspace)
+    write_image(workspace.raw / "part0" / f"late{EXT}", gradient(seed=77))
+
+    def stopped(self, manifest):
+        raise KeyboardInterrupt("stopped between the renames and the manifest")
+
+    monkeypatch.setattr(ManifestTarget, "write", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        ToNumpy().run()
+    assert not ToNumpy().output().exists()  # new folder, old manifest: not complete
+    monkeypatch.undo()
+
+    build(ToNumpy())
+
+    after = mtimes(workspace)
+    assert all(after[path] == mtime for path, mtime in before.items())  # reused, not redone
+    assert (workspace.to_numpy / "part0" / "late.npy").exists()
+    assert ToNumpy().complete()

@@ -170,6 +170,15 @@ def write_text_atomically(path, text):
         raise
 
 
+def read_generation(folder):
+    """The marker of the run that committed `folder`, or None."""
+    try:
+        with open(os.path.join(folder, GENERATION_FILE), encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
 class ManifestTarget(LocalTarget):
     """The output of a directory task: a JSON manifest plus the folder of files it lists."""
 
@@ -187,10 +196,9 @@ class ManifestTarget(LocalTarget):
 
     def exists(self):
         """True when the manifest and its folder belong to the same committed run."""
+        generation = read_generation(self.folder)
         try:
-            with open(os.path.join(self.folder, GENERATION_FILE), encoding="utf-8") as handle:
-                generation = handle.read().strip()
-            return self.load().get("generation") == generation
+            return generation is not None and self.load().get("generation") == generation
         except (OSError, ValueError):
             return False
 
@@ -224,8 +232,28 @@ class Staging:
         parent, name = os.path.split(target.folder)
         os.makedirs(parent, exist_ok=True)
         self._prefix = os.path.join(parent, f".{name}.")
+        self.restore_interrupted_commit()
         self.remove_leftovers()
         self.folder = tempfile.mkdtemp(prefix=f".{name}.staging-", dir=parent)
+
+    def restore_interrupted_commit(self):
+        """A run stopped inside `commit`, between moving the complete earlier folder aside and
+        writing the new manifest, left that folder under a `replaced-` name: put it back."""
+        if self.target.exists() or not os.path.exists(self.target.path):
+            return
+        try:
+            generation = self.target.load().get("generation")
+        except (OSError, ValueError):
+            return
+        parent = os.path.dirname(self._prefix)
+        for entry in os.listdir(parent):
+            path = os.path.join(parent, entry)
+            if not path.startswith(f"{self._prefix}replaced-"):
+                continue
+            if read_generation(path) == generation:
+                shutil.rmtree(self.target.folder, ignore_errors=True)
+                os.rename(path, self.target.folder)
+                return
 
     def remove_leftovers(self):
         """Delete what a killed run left behind: staging and replaced folders, temporary files."""
@@ -336,10 +364,10 @@ class DirectoryTask(luisy.Task):
             )
         settings = directory_tasks()
         target = self.output()
+        staging = Staging(target)
         reusable = {}
         if target.exists():
             reusable = {entry["source"]: entry for entry in target.load()["files"]}
-        staging = Staging(target)
         progress = Progress(self.get_task_family(), len(files))
         try:
             entries, todo = [], []
