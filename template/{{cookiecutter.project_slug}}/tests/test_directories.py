@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.directories import (
     Staging,
     file_id,
     load_array,
+    manifest_text,
     move_file,
     save_array,
 )
@@ -229,3 +230,15 @@ def test_manifest_is_json_listing_committed_files(workspace):
     assert entry["fingerprint"][0] == (workspace.to_numpy / "a.npy").stat().st_size
     assert data["skipped"] == []
     assert isinstance(ManifestTarget(path=str(workspace.to_numpy) + ".json").read(), list)
+
+
+def test_manifest_text_is_json_with_a_line_per_entry():
+    manifest = {
+        "task": 'To"Numpy',
+        "files": [{"id": f"a{i}", "file": f"a{i}.npy"} for i in range(3)],
+        "skipped": [],
+        "manifest_version": 1,
+    }
+    text = manifest_text(manifest)
+    assert json.loads(text) == manifest
+    assert sum('"id": "a' in line for line in text.splitlines()) == 3

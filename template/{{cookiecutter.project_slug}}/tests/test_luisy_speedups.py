@@ -87,3 +87,32 @@ def test_forget_drops_what_was_remembered():
     code_inspection.walk_nodes("ToNumpy", f"{PACKAGE}.tasks")
     luisy_speedups.forget()
     assert luisy_speedups._walks == {}
+
+
+def test_a_run_in_an_unchanged_environment_reads_no_distribution_metadata(workspace):
+    distribution = PACKAGE.replace("_", "-")
+    luisy_speedups.forget()
+    first = luisy_speedups.get_all_deps_with_versions(distribution)
+    assert (workspace.root / luisy_speedups.CACHE_FILE).exists()
+
+    luisy_speedups.forget()  # as in a new process
+    second = luisy_speedups.get_all_deps_with_versions(distribution)
+
+    assert second == first
+    assert luisy_speedups._installed_tree.cache_info().currsize == 0
+
+
+def test_a_new_distribution_invalidates_the_cache(workspace, tmp_path, monkeypatch):
+    distribution = PACKAGE.replace("_", "-")
+    luisy_speedups.forget()
+    luisy_speedups.get_all_deps_with_versions(distribution)
+    site = tmp_path / "site"
+    (site / "newcomer-1.0.dist-info").mkdir(parents=True)
+    (site / "newcomer-1.0.dist-info" / "METADATA").write_text("Name: newcomer\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(site))
+
+    luisy_speedups.forget()
+    luisy_speedups.get_all_deps_with_versions(distribution)
+
+    assert luisy_speedups._installed_tree.cache_info().currsize == 1
+    luisy_speedups.forget()

@@ -146,7 +146,6 @@ def move_file(source, destination):
 
 def link_file(source, destination):
     """Make `destination` the same file as `source` (a hard link: no copy, same mtime)."""
-    os.makedirs(os.path.dirname(destination), exist_ok=True)
     try:
         os.link(source, destination)
     except OSError:  # a filesystem without hard links
@@ -170,6 +169,27 @@ def write_text_atomically(path, text):
         raise
 
 
+@functools.lru_cache(maxsize=64)
+def read_manifest(path, mtime_ns, size):
+    """A manifest file's content; the cache key makes a rewritten file be read again."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def manifest_text(manifest):
+    """JSON with one line per file entry: quick to write for thousands of files, and a person
+    can still read and diff it."""
+    lines = []
+    for key, value in sorted(manifest.items()):
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"  {json.dumps(item, sort_keys=True)}" for item in value)
+            lines.append(f"{name}: [\n{items}\n ]")
+        else:
+            lines.append(f"{name}: {json.dumps(value, sort_keys=True)}")
+    return "{\n " + ",\n ".join(lines) + "\n}\n"
+
+
 def read_generation(folder):
     """The marker of the run that committed `folder`, or None."""
     try:
@@ -190,9 +210,9 @@ class ManifestTarget(LocalTarget):
         return os.path.splitext(self.path)[0]
 
     def load(self):
-        """The manifest as a dict."""
-        with open(self.path, encoding="utf-8") as handle:
-            return json.load(handle)
+        """The manifest as a dict (read once per version of the file; do not modify it)."""
+        stat = os.stat(self.path)
+        return read_manifest(self.path, stat.st_mtime_ns, stat.st_size)
 
     def exists(self):
         """True when the manifest and its folder belong to the same committed run."""
@@ -215,7 +235,7 @@ class ManifestTarget(LocalTarget):
         return path, load_array(path)
 
     def write(self, manifest):
-        write_text_atomically(self.path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        write_text_atomically(self.path, manifest_text(manifest))
 
     def remove(self):
         """Remove the manifest first (the task is then incomplete), then its folder."""
@@ -374,11 +394,14 @@ class DirectoryTask(luisy.Task):
             for item in files:
                 entry = reusable.get(item.relative_path)
                 if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
-                    kept = os.path.join(target.folder, entry["file"])
-                    link_file(kept, staging.path_for(entry["file"]))
                     entries.append(entry)
                 else:
                     todo.append(item)
+            for folder in {os.path.dirname(staging.path_for(e["file"])) for e in entries}:
+                os.makedirs(folder, exist_ok=True)
+            for entry in entries:
+                kept = os.path.join(target.folder, entry["file"])
+                link_file(kept, staging.path_for(entry["file"]))
             reused = len(entries)
             progress.advance(reused)
             workers = settings.workers or available_cores()

@@ -1,21 +1,26 @@
-"""Compute once per process what luisy's hashing recomputes for every task and requirement.
+"""Compute once what luisy's hashing recomputes for every task and requirement.
 
 Before any file is touched, luisy hashes every task: it walks the code each task uses (parsing
 each module and its imports again for every name it meets, with pandas tables per name), scans
 all installed distributions once per task, and starts a `pipdeptree` subprocess for every
 requirement. All of that depends only on the code and
 the installed distributions, which do not change during a run, so each piece is computed once
-per process and reused. The hashes stay exactly the ones luisy computes (see the tests).
+per process and reused. What comes from the installed distributions is also kept in a small
+cache file in luisy's working dir, keyed on the distributions' metadata files, so a run in an
+unchanged environment reads none of them. The hashes stay exactly luisy's (see the tests).
 """
 
 import ast
 import contextlib
 import copy
 import functools
+import hashlib
 import importlib
 import inspect
 import io
 import json
+import os
+import sys
 
 import luisy.code_inspection as code_inspection
 import numpy as np
@@ -27,6 +32,9 @@ _original = {
     "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
 }
 _walks = {}
+# In luisy's working dir: what hashing read from the installed distributions, with the key of
+# the environment it was read from. JSON, so reading it never runs code.
+CACHE_FILE = ".luisy-environment-cache.json"
 # Name kinds that define a name inside a node (luisy's list).
 _DEFINING = ("Store", "arg", "FunctionDef", "ClassDef", "ExceptHandler")
 
@@ -135,8 +143,13 @@ def _json_tree(distribution):
 
 
 def get_all_deps_with_versions(package):
-    """luisy's {dependency: requirement} of an installed distribution, without a subprocess."""
+    """luisy's {dependency: requirement} of an installed distribution, without a subprocess,
+    remembered across runs while the installed distributions stay the same."""
     package = package.replace("_", "-")
+    return dict(_remembered("dependencies", package, lambda: _dependencies(package)))
+
+
+def _dependencies(package):
     try:
         tree = json.loads(_json_tree(package))
     except Exception as error:  # pipdeptree's filter raises when the package is missing
@@ -154,14 +167,84 @@ def get_all_deps_with_versions(package):
     }
 
 
-@functools.cache
-def _irregular_pypi_names():
-    return _original["get_irregular_pypi_names"]()
-
-
 def get_irregular_pypi_names():
-    """The import-name -> distribution map, built from one scan per process."""
-    return dict(_irregular_pypi_names())
+    """The import-name -> distribution map, remembered across runs while the installed
+    distributions stay the same."""
+    return dict(_remembered("pypi_names", "all", _original["get_irregular_pypi_names"]))
+
+
+def _environment_key():
+    """What the installed distributions are: the interpreter pipdeptree would inspect, and every
+    *.dist-info and *.egg-info on sys.path with the modification times of it and its metadata."""
+    from pipdeptree.__main__ import _resolve_python
+
+    found = []
+    for folder in sys.path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith((".dist-info", ".egg-info")):
+                path = os.path.join(folder or ".", name)
+                times = [_mtime(path), _mtime(os.path.join(path, "METADATA"))]
+                found.append([folder, name, *times, _mtime(os.path.join(path, "PKG-INFO"))])
+    described = json.dumps([sys.executable, _resolve_python(None), found])
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _cache_path():
+    """Where the cache lives: luisy's working dir, if one is set."""
+    from luisy import Config
+
+    working_dir = Config().get_param("working_dir")
+    return os.path.join(working_dir, CACHE_FILE) if working_dir else None
+
+
+_remembered_values = {}
+
+
+def _remembered(kind, name, compute):
+    """`compute()`, read from the cache file when it was stored for the same environment."""
+    if not _remembered_values:
+        _remembered_values.update(_read_cache())
+    values = _remembered_values.setdefault(kind, {})
+    if name not in values:
+        values[name] = compute()
+        _write_cache(_remembered_values)
+    return values[name]
+
+
+def _read_cache():
+    key = _environment_key()
+    path = _cache_path()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            cached = json.load(handle)
+    except (TypeError, OSError, ValueError):
+        return {"key": key}
+    return cached if isinstance(cached, dict) and cached.get("key") == key else {"key": key}
+
+
+def _write_cache(values):
+    path = _cache_path()
+    if path is None:
+        return
+    partial = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(partial, "w", encoding="utf-8") as handle:
+            json.dump(values, handle)
+        os.replace(partial, path)
+    except OSError:  # the cache only saves time; a read-only working dir does without it
+        pass
 
 
 def forget():
@@ -170,7 +253,7 @@ def forget():
     _parsed_module.cache_clear()
     _installed_tree.cache_clear()
     _json_tree.cache_clear()
-    _irregular_pypi_names.cache_clear()
+    _remembered_values.clear()
 
 
 def apply():
