@@ -1,5 +1,6 @@
 """Run a function over many small jobs in worker processes, a bounded number at a time."""
 
+import gc
 import multiprocessing
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -32,6 +33,16 @@ def map_chunks(function, items, workers, chunk_size):
     # fork starts workers at once with the task code already imported; spawn elsewhere.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # Keep the collector off the objects the workers inherit: its bookkeeping writes would
+    # copy those memory pages into every worker, one by one, over a long run.
+    gc.freeze()
+    try:
+        yield from _map_in_pool(function, items, workers, chunk_size, context)
+    finally:
+        gc.unfreeze()
+
+
+def _map_in_pool(function, items, workers, chunk_size, context):
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending = set()
         for chunk in chunks(items, chunk_size):
