@@ -132,7 +132,7 @@ def test_run_wrapper_adds_samples_and_runs_quietly(tmp_path):
     assert "Execution Summary" in output
     assert "ToNumpy: wrote 6 file(s)" in output and "RedChannel: wrote 6 file(s)" in output
     assert "Environment Variable" not in output
-    assert "DEBUG" not in output
+    assert "DEBUG" not in output and "wont ask anything" not in output
     final = working_dir / PACKAGE / "final" / "RedChannel"
     assert (final / "cats" / "chelsea.npy").exists()
     assert np.load(final / "grayscale" / "camera.npy").ndim == 2

@@ -59,6 +59,7 @@ def _show_only_results_and_problems():
     luigi.configuration.get_config().set("core", "no_configure_logging", "true")
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger(PACKAGE).setLevel(logging.INFO)
+    logging.getLogger("luigi-interface.luisy-interface").setLevel(logging.WARNING)
     interface = logging.getLogger("luigi-interface")
     interface.setLevel(logging.INFO)
     interface.addFilter(
