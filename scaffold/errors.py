@@ -52,3 +52,9 @@ class TemplateNotFound(UsageError):
 
 class GenerationFailed(ScaffoldError):
     """Rendering or a template hook failed; nothing was left at the target."""
+
+
+class ProvenanceError(ScaffoldError):
+    """A project's provenance file is missing or unreadable."""
+
+    exit_code = 2

@@ -8,15 +8,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ProvenanceError
 
 PROVENANCE_FILE = ".scaffold.json"
-
-
-class ProvenanceError(ScaffoldError):
-    """The provenance file is missing or unreadable."""
-
-    exit_code = 2
 
 
 @dataclass

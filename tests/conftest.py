@@ -8,6 +8,18 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = REPO_ROOT / "template"
 
+# Package names the template must refuse, with a word of the reason it gives.
+BAD_PACKAGE_NAMES = [
+    ("class", "keyword"),
+    ("os", "standard-library"),
+    ("json", "standard-library"),
+    ("luisy", "dependency"),
+    ("luigi", "dependency"),
+    ("numpy", "dependency"),
+    ("skimage", "dependency"),
+    ("2fast", "digit"),
+]
+
 # Answers that must render into valid TOML, Python and Markdown.
 HOSTILE_ANSWERS = {
     "project_name": 'Ça "marche" l\'été',

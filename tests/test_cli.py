@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from scaffold import __version__
 from scaffold.cli import app
-from tests.conftest import TEMPLATE_DIR
+from tests.conftest import BAD_PACKAGE_NAMES, TEMPLATE_DIR
 
 runner = CliRunner()
 
@@ -106,14 +106,7 @@ def test_set_without_equals_is_an_error(tmp_path):
         ("", "empty"),
         ("   ", "empty"),
         ("!!!", "no letters or digits"),
-        ("2fast", "digit"),
-        ("class", "keyword"),
-        ("os", "standard-library"),
-        ("json", "standard-library"),
-        ("luisy", "dependency"),
-        ("luigi", "dependency"),
-        ("numpy", "dependency"),
-        ("skimage", "dependency"),
+        *BAD_PACKAGE_NAMES,
         ("../evil", "path separator"),
         ("a/b", "path separator"),
         ("a\\b", "path separator"),
@@ -174,14 +167,12 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def make_team_template(folder, extra_hook=None):
+def make_team_template(folder):
     """A copy of the bundled template with a team's own change."""
     template = folder / "team-template"
     shutil.copytree(TEMPLATE_DIR, template)
     readme = template / "{{cookiecutter.project_slug}}" / "README.md"
     readme.write_text("# Team {{ cookiecutter.project_name }}\n" + readme.read_text())
-    if extra_hook:
-        (template / "hooks" / "post_gen_project.py").write_text(extra_hook)
     return template
 
 
@@ -245,29 +236,6 @@ def test_missing_template_is_a_clear_error(tmp_path):
     assert tree(tmp_path) == []
 
 
-def test_failing_hook_leaves_nothing_behind(tmp_path):
-    template = make_team_template(tmp_path, extra_hook="import sys\nsys.exit(3)\n")
-    out = tmp_path / "out"
-    out.mkdir()
-    result = runner.invoke(
-        app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
-    )
-    assert result.exit_code == 1
-    assert "failed" in result.output
-    assert tree(out) == []
-
-
-def test_rendering_error_leaves_nothing_behind(tmp_path):
-    template = make_team_template(tmp_path)
-    broken = template / "{{cookiecutter.project_slug}}" / "broken.txt"
-    broken.write_text("{{ cookiecutter.no_such_variable }}")
-    result = runner.invoke(
-        app, ["new", "Pipe", "--no-input", "-o", str(tmp_path / "out"), "--template", str(template)]
-    )
-    assert result.exit_code == 1
-    assert not (tmp_path / "out").exists()
-
-
 def test_prompts_on_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr("scaffold.generate.is_interactive", lambda: True)
     answers = "\n".join(["", "", "", "A pipeline", "Ada", "", "png,tif"]) + "\n"
@@ -321,17 +289,41 @@ def test_answers_are_data_not_templates(tmp_path):
     assert injection in (project / "README.md").read_text()
 
 
-def test_template_syntax_error_is_reported_and_leaves_nothing(tmp_path):
-    template = make_team_template(tmp_path)
+def add_post_hook_that_fails(template):
+    (template / "hooks" / "post_gen_project.py").write_text("import sys\nsys.exit(3)\n")
+
+
+def add_undefined_variable(template):
+    broken = template / "{{cookiecutter.project_slug}}" / "broken.txt"
+    broken.write_text("{{ cookiecutter.no_such_variable }}")
+
+
+def add_syntax_error(template):
     (template / "{{cookiecutter.project_slug}}" / "broken.txt").write_text("{{ oops")
-    out = tmp_path / "out"
-    out.mkdir()
-    result = runner.invoke(
-        app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
-    )
-    assert result.exit_code == 1
-    assert "failed to render" in result.output
-    assert tree(out) == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (add_post_hook_that_fails, "Hook script failed"),
+        (add_undefined_variable, "no_such_variable"),
+        (add_syntax_error, "failed to render"),
+    ],
+)
+def test_broken_team_template_fails_and_leaves_nothing(tmp_path, breakage, message):
+    template = make_team_template(tmp_path)
+    breakage(template)
+    existing, created = tmp_path / "existing", tmp_path / "created"
+    existing.mkdir()
+    for out in (existing, created):
+        result = runner.invoke(
+            app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
+        )
+        assert result.exit_code == 1
+        assert message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert tree(existing) == []
+    assert not created.exists()
 
 
 def test_full_disk_part_way_leaves_nothing(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import TEMPLATE_DIR
+from tests.conftest import BAD_PACKAGE_NAMES, TEMPLATE_DIR
 
 HOOK = TEMPLATE_DIR / "hooks" / "pre_gen_project.py"
 RESERVED = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())["_reserved_packages"]
@@ -37,14 +37,7 @@ def test_good_answers_pass():
 @pytest.mark.parametrize(
     ("package", "problem"),
     [
-        ("class", "keyword"),
-        ("os", "standard-library"),
-        ("json", "standard-library"),
-        ("luisy", "dependency"),
-        ("luigi", "dependency"),
-        ("numpy", "dependency"),
-        ("skimage", "dependency"),
-        ("2fast", "digit"),
+        *BAD_PACKAGE_NAMES,
         ("My-Pkg", "lower-case"),
         ("", "lower-case"),
         ("a" * 65, "longer"),
