@@ -338,6 +338,35 @@ def process_files(task, source, staging_folder, files):
     return entries, bad, ignored
 
 
+def keep_unchanged(files, target, staging):
+    """Hard-link into `staging` the committed outputs whose input is unchanged since; return
+    their manifest entries and the files still to process."""
+    reusable = {}
+    if target.exists():
+        reusable = {entry["source"]: entry for entry in target.load()["files"]}
+    kept, todo = [], []
+    for item in files:
+        entry = reusable.get(item.relative_path)
+        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
+            kept.append(entry)
+        else:
+            todo.append(item)
+    for folder in {os.path.dirname(staging.path_for(entry["file"])) for entry in kept}:
+        os.makedirs(folder, exist_ok=True)
+    for entry in kept:
+        link_file(os.path.join(target.folder, entry["file"]), staging.path_for(entry["file"]))
+    return kept, todo
+
+
+def source_record(item, **details):
+    """A manifest record of an input file that produced no output."""
+    return {
+        "source": item.relative_path,
+        "source_fingerprint": list(item.fingerprint),
+        **details,
+    }
+
+
 def recorded_sources(manifest):
     """{source path: fingerprint} of every input file a manifest accounts for."""
     recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
@@ -385,23 +414,9 @@ class DirectoryTask(luisy.Task):
         settings = directory_tasks()
         target = self.output()
         staging = Staging(target)
-        reusable = {}
-        if target.exists():
-            reusable = {entry["source"]: entry for entry in target.load()["files"]}
         progress = Progress(self.get_task_family(), len(files))
         try:
-            entries, todo = [], []
-            for item in files:
-                entry = reusable.get(item.relative_path)
-                if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
-                    entries.append(entry)
-                else:
-                    todo.append(item)
-            for folder in {os.path.dirname(staging.path_for(e["file"])) for e in entries}:
-                os.makedirs(folder, exist_ok=True)
-            for entry in entries:
-                kept = os.path.join(target.folder, entry["file"])
-                link_file(kept, staging.path_for(entry["file"]))
+            entries, todo = keep_unchanged(files, target, staging)
             reused = len(entries)
             progress.advance(reused)
             workers = settings.workers or available_cores()
@@ -422,16 +437,9 @@ class DirectoryTask(luisy.Task):
                     "manifest_version": MANIFEST_VERSION,
                     "task": self.get_task_family(),
                     "files": sorted(entries, key=lambda entry: entry["id"]),
-                    "skipped": [
-                        {
-                            "source": item.relative_path,
-                            "source_fingerprint": list(item.fingerprint),
-                            "reason": reason,
-                        }
-                        for item, reason in bad
-                    ],
+                    "skipped": [source_record(item, reason=reason) for item, reason in bad],
                     "ignored": [
-                        {"source": item.relative_path, "source_fingerprint": list(item.fingerprint)}
+                        source_record(item)
                         for item in sorted(ignored, key=lambda item: item.relative_path)
                     ],
                 }
