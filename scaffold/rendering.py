@@ -1,0 +1,185 @@
+"""Render a cookiecutter template with given answers, keeping answers as data."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffold.errors import (
+    BadSetting,
+    GenerationFailed,
+    TemplateNotFound,
+    UnknownVariable,
+    UsageError,
+)
+from scaffold.names import check_project_name, check_slug
+from scaffold.templates import TemplateInfo, bundled_template_dir, template_problems
+
+BUNDLED = "bundled"
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template made available as a local directory."""
+
+    directory: Path
+    source: str
+    checkout: str | None
+    commit: str | None
+
+
+@contextlib.contextmanager
+def open_template(template: str | None, checkout: str | None) -> Iterator[TemplateSource]:
+    """Yield a local copy of `template` (bundled, directory, zip or git URL), cleaned up after."""
+    if template is None or template == BUNDLED:
+        yield TemplateSource(bundled_template_dir(), BUNDLED, None, None)
+        return
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.repository import determine_repo_dir
+
+    with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
+        try:
+            directory, _ = determine_repo_dir(
+                template=template,
+                abbreviations={},
+                clone_to_dir=clone_dir,
+                checkout=checkout,
+                no_input=True,
+            )
+        except (CookiecutterException, OSError, subprocess.CalledProcessError) as error:
+            raise TemplateNotFound(f"cannot use template {template!r}: {one_line(error)}") from None
+        yield TemplateSource(Path(directory), template, checkout, git_commit(Path(directory)))
+
+
+def git_commit(directory: Path) -> str | None:
+    """The commit checked out in `directory`, when it is the top of a git work tree."""
+    if not (directory / ".git").exists():
+        return None
+    result = subprocess.run(
+        ["git", "-C", str(directory), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or None
+
+
+@contextlib.contextmanager
+def importable(template_dir: Path) -> Iterator[None]:
+    """Let the template's Jinja extensions (e.g. local_extensions.py) be imported, then forget
+    them, so that another template's modules of the same name are not shadowed."""
+    before = set(sys.modules)
+    sys.path.insert(0, str(template_dir))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(template_dir))
+        for name in set(sys.modules) - before:
+            origin = getattr(sys.modules[name], "__file__", None) or ""
+            if origin.startswith(str(template_dir)):
+                del sys.modules[name]
+
+
+def build_answers(
+    info: TemplateInfo,
+    name: str | None,
+    settings: Mapping[str, str],
+    *,
+    no_input: bool,
+    recorded: Mapping[str, object] = (),
+    extra_context: Mapping[str, object] = (),
+) -> dict:
+    """Return the cookiecutter context for `info`: defaults, then recorded answers, NAME,
+    --set and prompts. Recorded answers the template no longer asks for are dropped."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    unknown = sorted(set(settings) - set(info.variables))
+    if unknown:
+        raise UnknownVariable(unknown[0], sorted(info.variables))
+    overrides = {key: value for key, value in dict(recorded).items() if key in info.variables}
+    if name is not None:
+        check_project_name(name)
+        if "project_name" not in info.variables:
+            raise UsageError(
+                f"template {info.name!r} has no project_name variable; "
+                "pass its variables with --set instead"
+            )
+        overrides["project_name"] = name
+    overrides.update(settings)
+    overrides = {key: _as_literal(value) for key, value in overrides.items()}
+    try:
+        context = generate_context(
+            context_file=str(info.path / "cookiecutter.json"), extra_context=overrides
+        )
+        context["cookiecutter"].update(prompt_for_config(context, no_input=no_input))
+    except ValueError as error:  # a --set value outside a choice variable's options
+        raise BadSetting(str(error)) from None
+    except CookiecutterException as error:
+        raise GenerationFailed(f"the template's variables failed: {one_line(error)}") from None
+    context["cookiecutter"].update(extra_context)
+    answers = context["cookiecutter"]
+    if "project_slug" in answers:
+        check_slug(str(answers["project_slug"]))
+    problems = template_problems(info.path, answers)
+    if problems:
+        raise UsageError("; ".join(problems))
+    return context
+
+
+def public_answers(context: dict) -> dict[str, object]:
+    """The answers a project records: the context without cookiecutter's private keys."""
+    return {k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")}
+
+
+def _as_literal(value: object) -> object:
+    """Keep an answer as data: cookiecutter renders given values as Jinja templates, so a value
+    holding Jinja syntax is wrapped in an expression that evaluates to exactly that text."""
+    if isinstance(value, str) and "{" in value:
+        return "{{ " + json.dumps(value, ensure_ascii=False) + " }}"
+    return value
+
+
+def render(template_dir: Path, context: dict, staging: Path) -> Path:
+    """Render the template into `staging` and return the project folder made there."""
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_files
+    from jinja2 import TemplateError
+
+    try:
+        project = generate_files(
+            repo_dir=str(template_dir), context=context, output_dir=str(staging)
+        )
+    except (CookiecutterException, TemplateError) as error:
+        raise GenerationFailed(f"the template failed to render: {one_line(error)}") from None
+    except OSError as error:  # e.g. the disk is full
+        raise GenerationFailed(f"writing the project failed: {one_line(error)}") from None
+    return Path(project)
+
+
+def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
+    """Map each file of the template's project folder to the path it renders to, both relative
+    to the project; this pairs files across renders whose answers rename folders."""
+    from cookiecutter.find import find_template
+    from cookiecutter.utils import create_env_with_context
+
+    env = create_env_with_context(context)
+    project_template = Path(find_template(template_dir, env))
+    paths = {}
+    for path in project_template.rglob("*"):
+        if path.is_file():
+            relative = path.relative_to(project_template).as_posix()
+            paths[relative] = env.from_string(relative).render(**context)
+    return paths
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message folded onto one line."""
+    return " ".join(str(error).split()) or type(error).__name__
