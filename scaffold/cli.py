@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -111,6 +112,127 @@ def templates() -> None:
             typer.echo(f"  {info.description}")
         for key, default in info.variables.items():
             typer.echo(f"  {key} = {default!r}")
+
+
+ProjectPath = Annotated[
+    Path, typer.Argument(help="The generated project's folder.", show_default="current folder")
+]
+
+
+@app.command()
+def check(
+    path: ProjectPath = Path("."),
+    json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+) -> None:
+    """Say whether a project is up to date with its template, and which of the template's files
+    were edited. Exit 0: up to date; 1: a newer template version or unresolved conflicts;
+    2: not a scaffold project."""
+    from scaffold.update import check_project
+
+    try:
+        status = check_project(path)
+    except ScaffoldError as error:
+        if json_output:
+            typer.echo(json.dumps({"project": str(path), "status": "error", "error": str(error)}))
+        raise _fail(error) from None
+    if json_output:
+        typer.echo(json.dumps(status.as_dict(), indent=2))
+        raise typer.Exit(status.exit_code)
+    if status.outdated:
+        typer.echo(
+            f"{status.project_dir.name}: made with {status.template_name}"
+            f" {status.project_version}; {status.latest_version} is available"
+            " (run `scaffold update`)"
+        )
+    else:
+        typer.echo(
+            f"{status.project_dir.name}: up to date with"
+            f" {status.template_name} {status.project_version}"
+        )
+    _list("Edited since generation", status.edited)
+    _list("Deleted since generation", status.deleted)
+    _list("Unresolved conflict markers (resolve them, then commit)", status.conflicted)
+    if status.note:
+        typer.echo(f"Note: {status.note}")
+    raise typer.Exit(status.exit_code)
+
+
+@app.command()
+def update(
+    path: ProjectPath = Path("."),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="Change an answer (repeatable)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Take the newest template from here (e.g. a local clone of it)."),
+    ] = None,
+    checkout: Annotated[
+        str | None, typer.Option(help="Branch, tag or commit of a git template to update to.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+) -> None:
+    """Merge the newest template into a project: your edits stay, the template's arrive, and
+    lines both changed get conflict markers (exit 1)."""
+    from scaffold.generate import parse_settings
+    from scaffold.update import update_project
+
+    try:
+        result = update_project(
+            path,
+            parse_settings(set_ or []),
+            template=template,
+            checkout=checkout,
+            dry_run=dry_run,
+        )
+    except ScaffoldError as error:
+        raise _fail(error) from None
+    versions = f"{result.from_version} to {result.to_version}"
+    if not result.changes:
+        typer.echo(f"{result.project_dir.name}: nothing to change ({versions})")
+        return
+    verb = "Would update" if dry_run else "Updated"
+    typer.echo(f"{verb} {result.project_dir.name} from {versions}:")
+    for change in result.changes:
+        moved = f" (from {change.old_path})" if change.old_path else ""
+        note = f": {change.note}" if change.note else ""
+        typer.echo(f"  {change.action:<12} {change.path}{moved}{note}")
+    if dry_run:
+        for path_, (before, after) in result.diffs.items():
+            typer.echo(_diff(path_, before, after), nl=False)
+    if result.conflicts:
+        typer.echo(
+            f"{'Would leave' if dry_run else 'Left'} conflict markers in"
+            f" {len(result.conflicts)} file(s); edit the <<<<<<< ======= >>>>>>> blocks,"
+            " then commit:",
+            err=True,
+        )
+        for change in result.conflicts:
+            typer.echo(f"  {change.path}", err=True)
+        raise typer.Exit(1)
+
+
+def _list(title: str, paths: list[str] | None) -> None:
+    if paths:
+        typer.echo(f"{title} ({len(paths)}):")
+        for path in paths:
+            typer.echo(f"  {path}")
+
+
+def _diff(path: str, before: bytes, after: bytes) -> str:
+    import difflib
+
+    try:
+        old, new = before.decode("utf-8"), after.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"Binary file {path} differs\n"
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def main() -> None:

@@ -58,3 +58,13 @@ class ProvenanceError(ScaffoldError):
     """A project's provenance file is missing or unreadable."""
 
     exit_code = 2
+
+
+class TemplateVersionUnavailable(ScaffoldError):
+    """The template version that made a project cannot be rendered any more."""
+
+    exit_code = 2
+
+
+class DirtyWorkTree(UsageError):
+    """The project has uncommitted changes, which an update could mix with its own."""

@@ -18,6 +18,7 @@ from scaffold.errors import (
     UnknownVariable,
     UsageError,
 )
+from scaffold.git import head_commit
 from scaffold.names import check_project_name, check_slug
 from scaffold.templates import TemplateInfo, bundled_template_dir, template_problems
 
@@ -54,20 +55,7 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
             )
         except (CookiecutterException, OSError, subprocess.CalledProcessError) as error:
             raise TemplateNotFound(f"cannot use template {template!r}: {one_line(error)}") from None
-        yield TemplateSource(Path(directory), template, checkout, git_commit(Path(directory)))
-
-
-def git_commit(directory: Path) -> str | None:
-    """The commit checked out in `directory`, when it is the top of a git work tree."""
-    if not (directory / ".git").exists():
-        return None
-    result = subprocess.run(
-        ["git", "-C", str(directory), "rev-parse", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip() or None
+        yield TemplateSource(Path(directory), template, checkout, head_commit(Path(directory)))
 
 
 @contextlib.contextmanager

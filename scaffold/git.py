@@ -1,0 +1,50 @@
+"""The git questions scaffold asks: which commit, what is uncommitted, a copy at a commit."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+class GitFailed(Exception):
+    """A git command failed; the message is git's own."""
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise GitFailed("git is not installed") from None
+    if result.returncode != 0:
+        raise GitFailed(" ".join(result.stderr.split()) or f"git {args[0]} failed")
+    return result.stdout
+
+
+def head_commit(directory: Path) -> str | None:
+    """The commit checked out in `directory`, when it is the top of a git work tree."""
+    if not (Path(directory) / ".git").exists():
+        return None
+    try:
+        return _git("rev-parse", "HEAD", cwd=directory).strip() or None
+    except GitFailed:
+        return None
+
+
+def uncommitted_changes(directory: Path) -> list[str] | None:
+    """Paths under `directory` with uncommitted changes (untracked files included), or None
+    when `directory` is not inside a git work tree."""
+    try:
+        _git("rev-parse", "--is-inside-work-tree", cwd=directory)
+    except GitFailed:
+        return None
+    status = _git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=directory)
+    return [line[3:] for line in status.splitlines() if line.strip()]
+
+
+def checkout_commit(source: str, commit: str, destination: Path) -> Path:
+    """Clone `source` (a URL or a local repository) into `destination` at `commit`."""
+    _git("clone", "--quiet", "--no-checkout", source, str(destination))
+    _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=destination)
+    return destination

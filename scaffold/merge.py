@@ -1,0 +1,135 @@
+"""Three-way merge of a project with two renderings of its template, file by file.
+
+`base` is the template as it made the project, `theirs` the template now, `yours` the project.
+Files pair up by their path inside the template, so an answer that renames a folder (say the
+package name) carries the project's edits to the new path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import merge3
+
+# What happens to a file, as `scaffold update` reports it.
+ADD = "add"  # new in the template
+UPDATE = "update"  # changed in the template only
+MERGE = "merge"  # changed in both, on different lines
+CONFLICT = "conflict"  # changed in both on the same lines: the file gets conflict markers
+MOVE = "move"  # its path changed with an answer
+REMOVE = "remove"  # gone from the template, unchanged in the project
+KEEP_DELETED = "keep deleted"  # deleted in the project: stays deleted
+KEEP_YOURS = "keep yours"  # gone from the template but changed in the project: kept
+
+WRITES = (ADD, UPDATE, MERGE, CONFLICT, MOVE)
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A rendered template: {project path: content} and {template path: project path}."""
+
+    files: Mapping[str, bytes]
+    paths: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file's fate in an update; `content` is what gets written at `path`."""
+
+    action: str
+    path: str
+    content: bytes | None = None
+    old_path: str | None = None
+    note: str = ""
+
+
+def pair_files(base: Rendering, theirs: Rendering) -> list[tuple[str | None, str | None]]:
+    """Pair each file of `base` with its counterpart in `theirs` (None where there is none)."""
+    base_by_source = {src: path for src, path in base.paths.items() if path in base.files}
+    theirs_by_source = {src: path for src, path in theirs.paths.items() if path in theirs.files}
+    pairs = [
+        (base_by_source.get(src), theirs_by_source.get(src))
+        for src in sorted(base_by_source.keys() | theirs_by_source.keys())
+    ]
+    # Files a hook made rather than the template's own files pair up by their path.
+    paired_base = set(base_by_source.values())
+    paired_theirs = set(theirs_by_source.values())
+    for path in sorted((set(base.files) - paired_base) | (set(theirs.files) - paired_theirs)):
+        pairs.append(
+            (
+                path if path in base.files and path not in paired_base else None,
+                path if path in theirs.files and path not in paired_theirs else None,
+            )
+        )
+    return pairs
+
+
+def plan_update(
+    base: Rendering, theirs: Rendering, yours: Mapping[str, bytes], label: str
+) -> list[Change]:
+    """Decide every file's change; `yours` maps project paths to their current content."""
+    changes = []
+    for old, new in pair_files(base, theirs):
+        change = _plan_file(
+            old,
+            new,
+            base.files.get(old),
+            theirs.files.get(new),
+            yours,
+            label,
+        )
+        if change is not None:
+            changes.append(change)
+    return changes
+
+
+def _plan_file(old, new, base, theirs, yours, label) -> Change | None:
+    if old is None:  # new in the template
+        mine = yours.get(new)
+        if mine is None:
+            return Change(ADD, new, theirs)
+        if mine == theirs:
+            return None
+        return _merged(new, b"", mine, theirs, label, None)
+    mine = yours.get(old)
+    if new is None:  # gone from the template
+        if mine is None:
+            return None
+        if mine == base:
+            return Change(REMOVE, old)
+        return Change(KEEP_YOURS, old, note="removed from the template; you changed it")
+    if mine is None:
+        return Change(KEEP_DELETED, old) if theirs != base or old != new else None
+    moved_from = old if old != new else None
+    if moved_from and new in yours:
+        return Change(CONFLICT, old, note=f"the template moves it to {new}, which exists")
+    if mine == base or mine == theirs:
+        if theirs == mine and not moved_from:
+            return None
+        action = UPDATE if theirs != base else MOVE
+        return Change(action, new, theirs if mine == base else mine, moved_from)
+    if theirs == base:
+        return Change(MOVE, new, mine, moved_from) if moved_from else None
+    return _merged(new, base, mine, theirs, label, moved_from)
+
+
+def _merged(path, base, mine, theirs, label, moved_from) -> Change:
+    try:
+        texts = [content.decode("utf-8") for content in (base, mine, theirs)]
+    except UnicodeDecodeError:
+        return Change(CONFLICT, moved_from or path, note="binary file changed in both; kept yours")
+    merged, conflicted = merge_text(*texts, label=label)
+    return Change(CONFLICT if conflicted else MERGE, path, merged.encode("utf-8"), moved_from)
+
+
+def merge_text(base: str, yours: str, theirs: str, label: str) -> tuple[str, bool]:
+    """Merge two edits of `base`; lines changed in both get git-style conflict markers."""
+    merger = merge3.Merge3(
+        base.splitlines(keepends=True),
+        yours.splitlines(keepends=True),
+        theirs.splitlines(keepends=True),
+    )
+    conflicted = any(group[0] == "conflict" for group in merger.merge_groups())
+    merged = "".join(merger.merge_lines(name_a="yours", name_b=label))
+    return merged, conflicted

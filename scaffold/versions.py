@@ -1,0 +1,74 @@
+"""A project's template at the version that made it, and at its newest version."""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from scaffold.errors import TemplateVersionUnavailable, UsageError
+from scaffold.git import GitFailed, checkout_commit
+from scaffold.history import open_bundled_version
+from scaffold.provenance import Provenance
+from scaffold.rendering import BUNDLED, TemplateSource, open_template
+from scaffold.templates import TemplateInfo, read_template_info
+
+
+@contextlib.contextmanager
+def open_recorded_template(provenance: Provenance) -> Iterator[Path]:
+    """Yield a directory holding the template exactly as it was when it made the project:
+    the bundled template's archived version, or a git template's recorded commit."""
+    name, version = provenance.template_name, provenance.template_version
+    if provenance.template_source == BUNDLED:
+        with open_bundled_version(name, version) as directory:
+            yield directory
+        return
+    if provenance.commit:
+        with tempfile.TemporaryDirectory(prefix="scaffold-old-template-") as folder:
+            try:
+                directory = checkout_commit(
+                    provenance.template_source, provenance.commit, Path(folder, "template")
+                )
+            except GitFailed as error:
+                raise TemplateVersionUnavailable(
+                    f"cannot check out commit {provenance.commit[:12]} of template"
+                    f" {provenance.template_source}: {error}"
+                ) from None
+            _expect(read_template_info(directory), name, version, provenance.template_source)
+            yield directory
+        return
+    with open_template(provenance.template_source, provenance.checkout) as source:
+        info = read_template_info(source.directory)
+        if info.version != version:
+            raise TemplateVersionUnavailable(
+                f"template {provenance.template_source} is now version {info.version}, and"
+                f" version {version} that made the project is kept nowhere; keep team templates"
+                " in git, so that scaffold can record and check out the commit"
+            )
+        _expect(info, name, version, provenance.template_source)
+        yield source.directory
+
+
+@contextlib.contextmanager
+def open_current_template(
+    provenance: Provenance, template: str | None = None, checkout: str | None = None
+) -> Iterator[TemplateSource]:
+    """Yield the newest template for the project: the recorded source (or `template`, e.g. a
+    local clone of it) at `checkout`, or else at its default branch."""
+    with open_template(template or provenance.template_source, checkout) as source:
+        info = read_template_info(source.directory)
+        if info.name != provenance.template_name:
+            raise UsageError(
+                f"{source.source} holds template {info.name!r}, but the project was made from"
+                f" {provenance.template_name!r}; pass --template with the project's own template"
+            )
+        yield source
+
+
+def _expect(info: TemplateInfo, name: str, version: str, source: str) -> None:
+    if (info.name, info.version) != (name, version):
+        raise TemplateVersionUnavailable(
+            f"{source} at the recorded commit holds {info.name} {info.version},"
+            f" not {name} {version} as the project's provenance says"
+        )

@@ -1,0 +1,319 @@
+"""`scaffold check` and `scaffold update` on projects made from a git team template.
+
+The template moves from version A (the bundled template, 1.x) to version B with real changes:
+a new file, a changed file the user did not touch, a changed line the user also changed.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app
+from scaffold.generate import new_project
+from scaffold.provenance import read_provenance
+from tests.conftest import TEMPLATE_DIR
+
+runner = CliRunner()
+PACKAGE = "team_pipeline"
+TASKS = f"src/{PACKAGE}/tasks.py"
+IMAGES = f"src/{PACKAGE}/images.py"
+RED_DOC = '"""The red channel of every image, in final/RedChannel/."""'
+TEMPLATE_RED_DOC = '"""Channel 0 (red) of every image, in final/RedChannel/."""'
+USER_RED_DOC = '"""Red channels for the weekly report, in final/RedChannel/."""'
+TO_NUMPY_DOC = '"""Every raw image as a .npy array, in interim/ToNumpy/."""'
+TEMPLATE_TO_NUMPY_DOC = '"""Every raw image as a .npy array (dtype kept), in interim/ToNumpy/."""'
+EXPORT_DOC = '"""The raw images: <working_dir>/<package>/raw/, any depth of subfolders."""'
+USER_EXPORT_DOC = '"""The raw images of the lab camera, in <working_dir>/<package>/raw/."""'
+TO_NUMPY_FUNC_DOC = '"""The image as a plain numpy array; dtype and shape are kept."""'
+TEMPLATE_TO_NUMPY_FUNC_DOC = '"""The image as a plain numpy array, same dtype and shape."""'
+CONTRIBUTING = "# Contributing\n\nRun `python -m pytest` before you push.\n"
+
+
+def git(*args, cwd):
+    result = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
+         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+
+def edit(path, old, new):
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def snapshot(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(folder).parts
+    }
+
+
+class TeamTemplate:
+    """A team's template in its own git repository, at version A."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        shutil.copytree(TEMPLATE_DIR, self.root, ignore=shutil.ignore_patterns("__pycache__"))
+        self.version_a = json.loads((self.root / "cookiecutter.json").read_text())[
+            "_template_version"
+        ]
+        git("init", "-q", cwd=self.root)
+        git("add", "-A", cwd=self.root)
+        git("commit", "-qm", "version A", cwd=self.root)
+        self.commit_a = git("rev-parse", "HEAD", cwd=self.root)
+
+    def release_b(self):
+        """Version B: a new file, a changed file, changed lines in tasks.py."""
+        project = self.root / "{{cookiecutter.project_slug}}"
+        package = project / "src" / "{{cookiecutter.package_name}}"
+        (project / "CONTRIBUTING.md").write_text(CONTRIBUTING, encoding="utf-8")
+        edit(package / "images.py", TO_NUMPY_FUNC_DOC, TEMPLATE_TO_NUMPY_FUNC_DOC)
+        edit(package / "tasks.py", RED_DOC, TEMPLATE_RED_DOC)
+        edit(package / "tasks.py", TO_NUMPY_DOC, TEMPLATE_TO_NUMPY_DOC)
+        edit(project / ".pre-commit-config.yaml", "repos:", "# Checks run on every commit.\nrepos:")
+        edit(
+            self.root / "cookiecutter.json",
+            f'"_template_version": "{self.version_a}"',
+            '"_template_version": "9.0.0"',
+        )
+        git("add", "-A", cwd=self.root)
+        git("commit", "-qm", "version B", cwd=self.root)
+        return git("rev-parse", "HEAD", cwd=self.root)
+
+
+@pytest.fixture
+def team_template(tmp_path):
+    return TeamTemplate(tmp_path / "team-template")
+
+
+def make_project(template, folder):
+    """A project from the team template, committed to its own git repository."""
+    generated = new_project(
+        "Team Pipeline", output_dir=folder, template=str(template.root), no_input=True
+    )
+    project = generated.project_dir
+    git("init", "-q", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "generated", cwd=project)
+    return project
+
+
+def user_edits(project, *, conflicting):
+    """The user's own work: a changed task, a deleted file, a new file."""
+    if conflicting:
+        edit(project / TASKS, RED_DOC, USER_RED_DOC)
+    else:
+        edit(project / TASKS, EXPORT_DOC, USER_EXPORT_DOC)
+    (project / ".pre-commit-config.yaml").unlink()
+    (project / "src" / PACKAGE / "notes.py").write_text('"""Team notes."""\n', encoding="utf-8")
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "user edits", cwd=project)
+
+
+@pytest.fixture
+def edited_project(tmp_path, team_template):
+    project = make_project(team_template, tmp_path / "projects")
+    user_edits(project, conflicting=False)
+    return project
+
+
+def test_provenance_records_the_team_template_commit(edited_project, team_template):
+    provenance = read_provenance(edited_project)
+    assert provenance.template_source == str(team_template.root)
+    assert provenance.commit == team_template.commit_a
+
+
+def test_check_up_to_date_reports_local_edits(edited_project):
+    result = invoke("check", edited_project)
+
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    assert TASKS in result.output and ".pre-commit-config.yaml" in result.output
+    assert "notes.py" not in result.output  # the user's own file is not the template's
+
+
+def test_check_outdated_json(edited_project, team_template):
+    team_template.release_b()
+
+    result = invoke("check", edited_project, "--json")
+
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["status"] == "outdated"
+    assert (report["project_version"], report["latest_version"]) == (
+        team_template.version_a,
+        "9.0.0",
+    )
+    assert report["edited"] == [TASKS]
+    assert report["deleted"] == [".pre-commit-config.yaml"]
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"answers": {}}'])
+def test_check_refuses_non_scaffold_folders(tmp_path, content):
+    if content is not None:
+        (tmp_path / ".scaffold.json").write_text(content)
+
+    result = invoke("check", tmp_path)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and ".scaffold.json" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_json_reports_errors_too(tmp_path):
+    result = invoke("check", tmp_path, "--json")
+
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["status"] == "error"
+
+
+def test_update_keeps_user_edits_and_applies_template_changes(edited_project, team_template):
+    commit_b = team_template.release_b()
+    own_file = (edited_project / "src" / PACKAGE / "notes.py").read_bytes()
+
+    result = invoke("update", edited_project)
+
+    assert result.exit_code == 0, result.output
+    tasks = (edited_project / TASKS).read_text()
+    assert USER_EXPORT_DOC in tasks and TEMPLATE_TO_NUMPY_DOC in tasks and TEMPLATE_RED_DOC in tasks
+    assert TEMPLATE_TO_NUMPY_FUNC_DOC in (edited_project / IMAGES).read_text()
+    assert (edited_project / "CONTRIBUTING.md").read_text() == CONTRIBUTING
+    assert not (edited_project / ".pre-commit-config.yaml").exists()
+    assert (edited_project / "src" / PACKAGE / "notes.py").read_bytes() == own_file
+    provenance = read_provenance(edited_project)
+    assert (provenance.template_version, provenance.commit) == ("9.0.0", commit_b)
+    assert invoke("check", edited_project).exit_code == 0
+
+
+def test_update_marks_conflicts_and_exits_1(tmp_path, team_template):
+    project = make_project(team_template, tmp_path / "projects")
+    user_edits(project, conflicting=True)
+    team_template.release_b()
+
+    result = invoke("update", project)
+
+    assert result.exit_code == 1, result.output
+    assert TASKS in result.stderr and "conflict" in result.stderr
+    tasks = (project / TASKS).read_text()
+    assert (
+        f"<<<<<<< yours\n    {USER_RED_DOC}\n=======\n    {TEMPLATE_RED_DOC}\n"
+        ">>>>>>> template luisy-pipeline 9.0.0\n"
+    ) in tasks
+    assert TEMPLATE_TO_NUMPY_DOC in tasks  # the template's other change still arrived
+    assert (project / "CONTRIBUTING.md").exists()
+    assert read_provenance(project).template_version == "9.0.0"
+
+    check = invoke("check", project)
+    assert check.exit_code == 1 and "conflict" in check.output and TASKS in check.output
+
+    start, end = tasks.index("<<<<<<< yours"), tasks.index("9.0.0\n", tasks.index(">>>>>>>"))
+    (project / TASKS).write_text(tasks[:start] + f"    {USER_RED_DOC}\n" + tasks[end + 6 :])
+    assert invoke("check", project).exit_code == 0
+
+
+def test_update_refuses_uncommitted_changes(edited_project, team_template):
+    team_template.release_b()
+    (edited_project / "README.md").write_text("work in progress\n")
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project)
+
+    assert result.exit_code == 2
+    assert "uncommitted changes" in result.stderr and "README.md" in result.stderr
+    assert snapshot(edited_project) == before
+
+
+def test_dry_run_shows_changes_and_writes_nothing(edited_project, team_template):
+    team_template.release_b()
+    (edited_project / "README.md").write_text("uncommitted, and dry runs do not mind\n")
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project, "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "Would update" in result.output
+    assert "add          CONTRIBUTING.md" in result.output
+    assert f"+    {TEMPLATE_TO_NUMPY_DOC}" in result.output  # a diff of tasks.py
+    assert "keep deleted .pre-commit-config.yaml" in result.output
+    assert snapshot(edited_project) == before
+
+
+def test_failed_update_changes_nothing(edited_project, team_template):
+    team_template.release_b()
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project, "--set", "image_extensions=")
+
+    assert result.exit_code == 2
+    assert "image_extensions" in result.stderr
+    assert snapshot(edited_project) == before
+
+
+def test_update_needs_the_recorded_commit(edited_project, team_template):
+    team_template.release_b()
+    git("reset", "-q", "--hard", "HEAD~1", cwd=team_template.root)
+    git("commit", "-q", "--amend", "-m", "history rewritten", cwd=team_template.root)
+    git("reflog", "expire", "--expire=now", "--all", cwd=team_template.root)
+    git("gc", "-q", "--prune=now", cwd=team_template.root)
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project)
+
+    assert result.exit_code == 2
+    assert "commit" in result.stderr and team_template.commit_a[:12] in result.stderr
+    assert snapshot(edited_project) == before
+
+
+def test_set_renaming_the_package_carries_edits_over(edited_project):
+    result = invoke("update", edited_project, "--set", "package_name=lab_pipeline")
+
+    assert result.exit_code == 0, result.output
+    assert not (edited_project / "src" / PACKAGE / "tasks.py").exists()
+    tasks = (edited_project / "src" / "lab_pipeline" / "tasks.py").read_text()
+    assert USER_EXPORT_DOC in tasks
+    assert "from lab_pipeline.directories import DirectoryTask" in tasks
+    # The user's own file stays where the user put it.
+    assert (edited_project / "src" / PACKAGE / "notes.py").exists()
+    assert read_provenance(edited_project).answers["package_name"] == "lab_pipeline"
+
+
+@pytest.mark.slow
+def test_updated_project_passes_its_own_tests(edited_project, team_template):
+    team_template.release_b()
+    assert invoke("update", edited_project).exit_code == 0
+
+    def run(*command):
+        return subprocess.run(
+            [sys.executable, "-m", *command],
+            cwd=edited_project,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+
+    install = run("pip", "install", "--no-deps", "--no-build-isolation", ".")
+    assert install.returncode == 0, install.stderr
+    try:
+        tests = run("pytest", "-q", "-p", "no:cacheprovider", "tests/test_images.py",
+                    "tests/test_pipeline.py", "-k", "not killed")  # fmt: skip
+        lint = run("ruff", "check", "--no-cache", ".")
+    finally:
+        run("pip", "uninstall", "-y", "team-pipeline")
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout
+    assert lint.returncode == 0, lint.stdout
