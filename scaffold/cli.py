@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -213,6 +214,40 @@ def update(
         for change in result.conflicts:
             typer.echo(f"  {change.path}", err=True)
         raise typer.Exit(1)
+
+
+add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True)
+app.add_typer(add_app, name="add")
+
+
+class Layer(StrEnum):
+    interim = "interim"
+    final = "final"
+
+
+@add_app.command("task")
+def add_task(
+    name: Annotated[str, typer.Argument(help="The task's class name, e.g. GreenChannel.")],
+    path: ProjectPath = Path("."),
+    input_task: Annotated[
+        str | None,
+        typer.Option("--input", help="The task it reads. Default: the last task in tasks.py."),
+    ] = None,
+    layer: Annotated[Layer, typer.Option(help="Where its outputs land.")] = Layer.final,
+) -> None:
+    """Add a directory task to a generated project, wired to its input task, with a test."""
+    from scaffold.add_task import add_task as add
+
+    try:
+        added = add(path, name, input_task=input_task, layer=layer.value)
+    except ScaffoldError as error:
+        raise _fail(error) from None
+    typer.echo(f"Added {added.name} ({added.layer}, reads {added.input}) to {added.project_dir}:")
+    for relative in added.extended:
+        typer.echo(f"  extended {relative}")
+    for relative in added.created:
+        typer.echo(f"  created  {relative}")
+    typer.echo(f"Put its per-file work in {added.name}.transform, then run it by its name.")
 
 
 def _list(title: str, paths: list[str] | None) -> None:

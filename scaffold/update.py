@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from scaffold.errors import (
     TemplateVersionUnavailable,
     UsageError,
 )
+from scaffold.files import project_path, temporary_beside
 from scaffold.git import uncommitted_changes
 from scaffold.merge import CONFLICT, REMOVE, WRITES, Change, Rendering, plan_update
 from scaffold.provenance import PROVENANCE_FILE, Provenance, read_provenance, write_provenance
@@ -188,7 +188,7 @@ def read_project_files(project_dir: Path, paths: Iterable[str]) -> dict[str, byt
     """The project's content at each of `paths` that is a file."""
     contents = {}
     for relative in paths:
-        path = _inside(project_dir, relative)
+        path = project_path(project_dir, relative)
         if path.is_file():
             contents[relative] = path.read_bytes()
     return contents
@@ -206,12 +206,12 @@ def apply_changes(project_dir: Path, changes: list[Change]) -> None:
         for change in changes:
             if change.action not in WRITES or change.content is None:
                 continue
-            target = _inside(project_dir, change.path)
+            target = project_path(project_dir, change.path)
             target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.scaffold-{uuid.uuid4().hex}.tmp")
+            temporary = temporary_beside(target)
             staged.append((temporary, target))
             temporary.write_bytes(change.content)
-            previous = _inside(project_dir, change.old_path or change.path)
+            previous = project_path(project_dir, change.old_path or change.path)
             if previous.exists():
                 shutil.copymode(previous, temporary)
     except OSError as error:
@@ -223,21 +223,14 @@ def apply_changes(project_dir: Path, changes: list[Change]) -> None:
     for change in changes:
         gone = change.path if change.action == REMOVE else change.old_path
         if gone and change.action != CONFLICT:
-            _inside(project_dir, gone).unlink(missing_ok=True)
-            _remove_empty_parents(project_dir, _inside(project_dir, gone).parent)
+            project_path(project_dir, gone).unlink(missing_ok=True)
+            _remove_empty_parents(project_dir, project_path(project_dir, gone).parent)
 
 
 def _remove_empty_parents(project_dir: Path, folder: Path) -> None:
     while folder != project_dir and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def _inside(project_dir: Path, relative: str) -> Path:
-    path = project_dir / relative
-    if not path.resolve().is_relative_to(project_dir):
-        raise GenerationFailed(f"the template renders a path outside the project: {relative}")
-    return path
 
 
 def _refuse_uncommitted_changes(project_dir: Path) -> None:

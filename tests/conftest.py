@@ -38,3 +38,18 @@ def template_extensions_importable():
     sys.path.insert(0, str(TEMPLATE_DIR))
     yield
     sys.path.remove(str(TEMPLATE_DIR))
+
+
+def bake_bundled_version(version, name, output_dir):
+    """A project as `scaffold new` made it when the bundled template was at `version`."""
+    from scaffold.generate import new_project
+    from scaffold.history import open_bundled_version
+    from scaffold.provenance import read_provenance, write_provenance
+    from scaffold.rendering import BUNDLED
+
+    with open_bundled_version("luisy-pipeline", version) as template_dir:
+        project = new_project(name, output_dir=output_dir, template=str(template_dir)).project_dir
+    provenance = read_provenance(project)
+    provenance.template_source, provenance.commit = BUNDLED, None
+    write_provenance(project, provenance)
+    return project

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from scaffold.cli import app
 from scaffold.generate import new_project
 from scaffold.provenance import read_provenance
-from tests.conftest import TEMPLATE_DIR
+from scaffold.templates import read_template_info
+from tests.conftest import TEMPLATE_DIR, bake_bundled_version
 
 runner = CliRunner()
 PACKAGE = "team_pipeline"
@@ -317,3 +318,23 @@ def test_updated_project_passes_its_own_tests(edited_project, team_template):
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout
     assert lint.returncode == 0, lint.stdout
+
+
+def test_bundled_project_updates_from_an_archived_version(tmp_path):
+    """The bundled template's earlier versions travel with scaffold: no network, no git."""
+    project = bake_bundled_version("1.0.0", "Team Pipeline", tmp_path)
+    edit(project / "README.md", "# Team Pipeline\n", "# Team Pipeline, lab edition\n")
+    latest = read_template_info(TEMPLATE_DIR).version
+
+    check = invoke("check", project)
+    assert check.exit_code == 1 and f"{latest} is available" in check.output
+    assert "README.md" in check.output  # edited since generation
+
+    result = invoke("update", project)
+
+    assert result.exit_code == 0, result.output
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# Team Pipeline, lab edition\n") and "## Add a task" in readme
+    provenance = read_provenance(project)
+    assert (provenance.template_source, provenance.template_version) == ("bundled", latest)
+    assert invoke("check", project).exit_code == 0

@@ -1,0 +1,194 @@
+"""`scaffold add task`: add a directory task to a generated project from its template's overlay.
+
+A template says how to add a task in its `add-task/` folder. Each file there is a Jinja template
+(path included) rendered with the project's answers as `cookiecutter` and the new task as
+`task` (name, module, input, layer). A file whose path names the task (`task.` in it) is
+created and must not exist yet; any other file must exist and gets the rendered text appended.
+Nothing else in the project is touched.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold.errors import GenerationFailed, UsageError
+from scaffold.files import project_path, temporary_beside
+from scaffold.provenance import read_provenance
+from scaffold.rendering import build_answers, importable, one_line
+from scaffold.templates import read_template_info
+from scaffold.versions import open_recorded_template
+
+OVERLAY = "add-task"
+LAYERS = ("interim", "final")
+_TASK_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+MAX_TASK_NAME = 64
+
+
+@dataclass
+class AddedTask:
+    """What `add_task` wrote: files created and files extended, relative to the project."""
+
+    project_dir: Path
+    name: str
+    input: str
+    layer: str
+    created: list[str] = field(default_factory=list)
+    extended: list[str] = field(default_factory=list)
+
+
+def module_name(task_name: str) -> str:
+    """The snake_case form of a task name, e.g. 'HDRMerge' -> 'hdr_merge'."""
+    return _WORD_START.sub("_", task_name).lower()
+
+
+def check_task_name(name: str) -> None:
+    """Refuse a task name that is not a CamelCase Python class name."""
+    if not _TASK_NAME.fullmatch(name) or keyword.iskeyword(name) or len(name) > MAX_TASK_NAME:
+        raise UsageError(
+            f"invalid task name {name!r}: a task is a Python class, so use CamelCase letters"
+            f" and digits starting with a capital, at most {MAX_TASK_NAME} characters,"
+            " e.g. 'GreenChannel'"
+        )
+
+
+def add_task(
+    project_dir: Path | str, name: str, *, input_task: str | None = None, layer: str = "final"
+) -> AddedTask:
+    """Add task `name`, reading `input_task` (default: the last task defined), to a project."""
+    project_dir = Path(project_dir).resolve()
+    provenance = read_provenance(project_dir)
+    check_task_name(name)
+    if layer not in LAYERS:
+        raise UsageError(f"unknown layer {layer!r}; use one of: {', '.join(LAYERS)}")
+    task = {"name": name, "module": module_name(name), "layer": layer, "input": input_task}
+    with open_recorded_template(provenance) as template_dir:
+        overlay = Path(template_dir) / OVERLAY
+        if not overlay.is_dir():
+            raise UsageError(
+                f"template {provenance.template_name} {provenance.template_version} has no"
+                f" {OVERLAY}/ folder that says how to add a task; if a newer version has,"
+                " run `scaffold update` first"
+            )
+        info = read_template_info(template_dir)
+        with importable(template_dir):
+            context = build_answers(info, None, {}, no_input=True, recorded=provenance.answers)
+            rendered = _render_overlay(overlay, context, task, project_dir)
+    added = AddedTask(project_dir, name, task["input"], layer)
+    _write(project_dir, rendered, added)
+    return added
+
+
+def _render_overlay(overlay: Path, context: dict, task: dict, project_dir: Path) -> dict:
+    """{relative path: (text, whether the file is new)}, after checking the task against the
+    project."""
+    from cookiecutter.utils import create_env_with_context
+    from jinja2 import TemplateError
+
+    env = create_env_with_context(context)
+    sources = sorted(p for p in overlay.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    try:
+        targets = {
+            source: env.from_string(source.relative_to(overlay).as_posix()).render(
+                cookiecutter=context["cookiecutter"], task=task
+            )
+            for source in sources
+        }
+        is_new = {
+            target: "task." in source.relative_to(overlay).as_posix()
+            for source, target in targets.items()
+        }
+        _check_against_project(project_dir, is_new, task)
+        return {
+            target: (
+                env.from_string(source.read_text(encoding="utf-8")).render(
+                    cookiecutter=context["cookiecutter"], task=task
+                ),
+                is_new[target],
+            )
+            for source, target in targets.items()
+        }
+    except TemplateError as error:
+        raise GenerationFailed(f"the template's {OVERLAY}/ failed: {one_line(error)}") from None
+
+
+def _check_against_project(project_dir: Path, targets: dict[str, bool], task: dict) -> None:
+    """Refuse a name that exists or an unknown input task; fill in the default input task.
+    `targets` maps each path to True for a new file, False for a file to extend."""
+    defined: dict[str, str] = {}  # module-level name -> file
+    tasks: list[str] = []
+    for target, is_new in targets.items():
+        path = project_path(project_dir, target)
+        if is_new:
+            if path.exists():
+                raise UsageError(f"{target} already exists; choose another task name")
+            continue
+        if not path.is_file():
+            raise UsageError(f"the project has no {target} to add the task to")
+        if path.suffix != ".py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in tree.body:
+            for defined_name in _names_defined(node):
+                defined.setdefault(defined_name, target)
+            if isinstance(node, ast.ClassDef):
+                tasks.append(node.name)
+    if task["name"] in defined:
+        raise UsageError(
+            f"{task['name']} already exists in {defined[task['name']]}; choose another name"
+        )
+    if not tasks:
+        raise UsageError(f"found no task classes to read from in {', '.join(targets)}")
+    if task["input"] is None:
+        task["input"] = tasks[-1]
+    elif task["input"] not in tasks:
+        raise UsageError(
+            f"unknown input task {task['input']!r}; the project's tasks are: {', '.join(tasks)}"
+        )
+
+
+def _names_defined(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+        return [node.name]
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return []
+
+
+def _write(project_dir: Path, rendered: dict[str, tuple[str, bool]], added: AddedTask) -> None:
+    """Create the new files, then swap in the extended ones; on failure undo what was done."""
+    staged: list[tuple[Path, Path]] = []
+    created: list[Path] = []
+    try:
+        for target, (text, is_new) in rendered.items():
+            path = project_path(project_dir, target)
+            if not is_new:
+                existing = path.read_text(encoding="utf-8")
+                if existing and not existing.endswith("\n"):
+                    existing += "\n"
+                temporary = temporary_beside(path)
+                temporary.write_text(existing + text, encoding="utf-8")
+                staged.append((temporary, path))
+                added.extended.append(target)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(path, "x", encoding="utf-8") as handle:
+                    created.append(path)
+                    handle.write(text)
+                added.created.append(target)
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    except OSError as error:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise GenerationFailed(f"adding the task failed, nothing changed: {error}") from None

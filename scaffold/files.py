@@ -1,0 +1,21 @@
+"""Paths inside a project, and the temporary files that make writes there atomic."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from scaffold.errors import GenerationFailed
+
+
+def project_path(project_dir: Path, relative: str) -> Path:
+    """`relative` inside `project_dir`, refusing any path that would leave it."""
+    path = project_dir / relative
+    if not path.resolve().is_relative_to(project_dir.resolve()):
+        raise GenerationFailed(f"the template renders a path outside the project: {relative}")
+    return path
+
+
+def temporary_beside(path: Path) -> Path:
+    """A new hidden file name in `path`'s folder, to be renamed over `path` once written."""
+    return path.with_name(f".{path.name}.scaffold-{uuid.uuid4().hex}.tmp")

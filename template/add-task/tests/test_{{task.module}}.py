@@ -1,0 +1,28 @@
+"""{{ task.name }}, run by the real luisy command: every input file, transformed."""
+
+import os
+
+import numpy as np
+
+from {{ cookiecutter.package_name }}.tasks import {{ task.name }}
+
+from conftest import EXT, gradient, needs_lossless, run_luisy, write_image
+
+pytestmark = needs_lossless
+
+
+def test_{{ task.module }}_transforms_every_input_file(workspace):
+    for seed, channels in enumerate((1, 3, 4)):
+        write_image(workspace.raw / f"image{seed}{EXT}", gradient(channels=channels, seed=seed))
+
+    result = run_luisy(workspace.root, "{{ task.name }}")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    task = {{ task.name }}()
+    source, target = task.input(), task.output()
+    entries = target.load()["files"]
+    assert len(entries) == 3
+    for entry in entries:
+        _, data = source.read_file(os.path.join(source.folder, entry["source"]))
+        written = np.load(os.path.join(target.folder, entry["file"]), allow_pickle=False)
+        np.testing.assert_array_equal(written, task.transform(data))

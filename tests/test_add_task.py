@@ -1,0 +1,152 @@
+"""`scaffold add task` on a generated project: new code and its test, nothing else touched."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app
+from scaffold.generate import new_project
+from tests.conftest import bake_bundled_version
+
+runner = CliRunner()
+PACKAGE = "lab_images"
+TASKS = f"src/{PACKAGE}/tasks.py"
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+
+def snapshot(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(Path(folder).rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path):
+    return new_project("Lab Images", output_dir=tmp_path).project_dir
+
+
+def test_adds_a_task_and_its_test_and_touches_nothing_else(project):
+    before = snapshot(project)
+
+    result = invoke("add", "task", "GreenChannel", project, "--input", "ToNumpy")
+
+    assert result.exit_code == 0, result.output
+    after = snapshot(project)
+    changed = {path for path in after if before.get(path) != after[path]}
+    assert changed == {TASKS, "tests/test_green_channel.py"}
+    tasks = after[TASKS].decode()
+    assert tasks.startswith(before[TASKS].decode())  # appended, existing code untouched
+    added = tasks[len(before[TASKS]) :]
+    assert "@luisy.final\n@luisy.requires(ToNumpy)\nclass GreenChannel(DirectoryTask):" in added
+    assert (
+        "from lab_images.tasks import GreenChannel" in after["tests/test_green_channel.py"].decode()
+    )
+
+
+def test_defaults_read_the_last_task(project):
+    assert invoke("add", "task", "Blur", project, "--layer", "interim").exit_code == 0
+
+    tasks = (project / TASKS).read_text()
+    assert "@luisy.interim\n@luisy.requires(RedChannel)\nclass Blur(DirectoryTask):" in tasks
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["RedChannel"], "RedChannel already exists in " + TASKS),
+        (["DirectoryTask"], "DirectoryTask already exists"),
+        (["green"], "invalid task name 'green'"),
+        (["Green-Channel"], "invalid task name"),
+        (["None"], "invalid task name"),
+        (["Blur", "--input", "Nope"], "unknown input task 'Nope'"),
+        (["Blur", "--layer", "raw"], "'raw' is not one of"),
+    ],
+)
+def test_bad_input_writes_nothing(project, args, message):
+    before = snapshot(project)
+
+    result = invoke("add", "task", args[0], project, *args[1:])
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert snapshot(project) == before
+
+
+def test_existing_test_file_is_not_overwritten(project):
+    (project / "tests" / "test_blur.py").write_text("# mine\n")
+    before = snapshot(project)
+
+    result = invoke("add", "task", "Blur", project)
+
+    assert result.exit_code == 2
+    assert "tests/test_blur.py already exists; choose another task name" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_refuses_a_folder_that_is_not_a_scaffold_project(tmp_path):
+    result = invoke("add", "task", "Blur", tmp_path)
+
+    assert result.exit_code == 2
+    assert "not a scaffold project" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_version_without_add_task_says_to_update(tmp_path):
+    project = bake_bundled_version("1.0.0", "Lab Images", tmp_path)
+    before = snapshot(project)
+
+    result = invoke("add", "task", "Blur", project)
+
+    assert result.exit_code == 2
+    assert "luisy-pipeline 1.0.0" in result.stderr and "scaffold update" in result.stderr
+    assert snapshot(project) == before
+
+
+@pytest.mark.slow
+def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(project):
+    assert invoke("add", "task", "GreenChannel", project, "--input", "ToNumpy").exit_code == 0
+    assert invoke("add", "task", "Blur", project, "--layer", "interim").exit_code == 0
+
+    def run(*command):
+        return subprocess.run(
+            [sys.executable, "-m", *command], cwd=project, capture_output=True, text=True,
+            timeout=1200,
+        )  # fmt: skip
+
+    for lint in (["ruff", "check", "--no-cache", "."], ["ruff", "format", "--check", "."]):
+        result = run(*lint)
+        assert result.returncode == 0, result.stdout + result.stderr
+    install = run("pip", "install", "--no-deps", "--no-build-isolation", ".")
+    assert install.returncode == 0, install.stderr
+    try:
+        tests = run("pytest", "-q", "-p", "no:cacheprovider",
+                    "tests/test_green_channel.py", "tests/test_blur.py")  # fmt: skip
+        samples = run(PACKAGE, "samples")
+        pipeline = run(PACKAGE, "run", "Blur")
+    finally:
+        run("pip", "uninstall", "-y", "lab-images")
+    assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
+    assert samples.returncode == 0, samples.stderr
+    assert pipeline.returncode == 0, pipeline.stdout + pipeline.stderr
+    outputs = sorted((project / "data" / PACKAGE / "interim" / "Blur").rglob("*.npy"))
+    raw = sorted(p for p in (project / "data" / PACKAGE / "raw").rglob("*.png"))
+    assert len(outputs) == len(raw) > 0
+
+
+def test_missing_tasks_module_is_named(project):
+    (project / TASKS).unlink()
+    before = snapshot(project)
+
+    result = invoke("add", "task", "Blur", project)
+
+    assert result.exit_code == 2
+    assert f"the project has no {TASKS} to add the task to" in result.stderr
+    assert snapshot(project) == before
