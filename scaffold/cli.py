@@ -124,6 +124,10 @@ ProjectPath = Annotated[
 def check(
     path: ProjectPath = Path("."),
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Compare with this copy of the project's template (e.g. a local clone)."),
+    ] = None,
 ) -> None:
     """Say whether a project is up to date with its template, and which of the template's files
     were edited. Exit 0: up to date; 1: a newer template version or unresolved conflicts;
@@ -131,7 +135,7 @@ def check(
     from scaffold.update import check_project
 
     try:
-        status = check_project(path)
+        status = check_project(path, template)
     except ScaffoldError as error:
         if json_output:
             typer.echo(json.dumps({"project": str(path), "status": "error", "error": str(error)}))

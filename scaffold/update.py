@@ -90,7 +90,7 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
     """Compare a project with the newest version of its template."""
     project_dir = Path(project_dir).resolve()
     provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template, provenance.checkout) as current:
+    with open_current_template(provenance, template) as current:
         info = read_template_info(current.directory)
         status = Status(
             project_dir=project_dir,

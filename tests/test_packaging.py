@@ -33,6 +33,13 @@ def test_wheel_contains_the_template(wheel):
     assert "scaffold/template/cookiecutter.json" in names
     assert "scaffold/template/hooks/pre_gen_project.py" in names
     assert any(name.endswith("{{cookiecutter.package_name}}/tasks.py") for name in names)
+    assert "scaffold/template/add-task/tests/test_{{task.module}}.py" in names
+
+
+def test_wheel_contains_every_archived_template_version(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    archived = sorted(p.name for p in (REPO_ROOT / "scaffold" / "template_history").glob("*.zip"))
+    assert archived and all(f"scaffold/template_history/{name}" in names for name in archived)
 
 
 def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
@@ -61,3 +68,11 @@ def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
     assert located.stdout.strip() == str(target / "scaffold" / "template"), located.stderr
     assert result.returncode == 0, result.stderr
     assert (work / "wheel-project" / "src" / "wheel_project" / "tasks.py").is_file()
+    check = subprocess.run(
+        [sys.executable, "-m", "scaffold", "check", "wheel-project"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0 and "up to date" in check.stdout, check.stdout + check.stderr
