@@ -10,6 +10,7 @@ Nothing else in the project is touched.
 from __future__ import annotations
 
 import ast
+import builtins
 import keyword
 import os
 import re
@@ -49,6 +50,8 @@ def module_name(task_name: str) -> str:
 
 def check_task_name(name: str) -> None:
     """Refuse a task name that is not a CamelCase Python class name."""
+    if hasattr(builtins, name):
+        raise UsageError(f"invalid task name {name!r}: it would hide Python's built-in {name}")
     if not _TASK_NAME.fullmatch(name) or keyword.iskeyword(name) or len(name) > MAX_TASK_NAME:
         raise UsageError(
             f"invalid task name {name!r}: a task is a Python class, so use CamelCase letters"
@@ -132,11 +135,14 @@ def _check_against_project(project_dir: Path, targets: dict[str, bool], task: di
             raise UsageError(f"the project has no {target} to add the task to")
         if path.suffix != ".py":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        try:
+            tree = ast.parse(path.read_bytes(), filename=target)
+        except (SyntaxError, ValueError) as error:
+            raise UsageError(f"cannot read {target}: {one_line(error)}; fix it first") from None
         for node in tree.body:
             for defined_name in _names_defined(node):
                 defined.setdefault(defined_name, target)
-            if isinstance(node, ast.ClassDef):
+            if isinstance(node, ast.ClassDef) and _looks_like_task(node):
                 tasks.append(node.name)
     if task["name"] in defined:
         raise UsageError(
@@ -150,6 +156,11 @@ def _check_against_project(project_dir: Path, targets: dict[str, bool], task: di
         raise UsageError(
             f"unknown input task {task['input']!r}; the project's tasks are: {', '.join(tasks)}"
         )
+
+
+def _looks_like_task(node: ast.ClassDef) -> bool:
+    """A class whose base is named like a luigi task (DirectoryTask, luisy.ExternalTask, ...)."""
+    return any(ast.unparse(base).endswith("Task") for base in node.bases)
 
 
 def _names_defined(node: ast.stmt) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from scaffold import __version__
-from scaffold.errors import ScaffoldError
+from scaffold.errors import ScaffoldError, UsageError
 
 app = typer.Typer(
     name="scaffold",
@@ -130,9 +130,9 @@ def check(
     ] = None,
 ) -> None:
     """Say whether a project is up to date with its template, and which of the template's files
-    were edited. Exit 0: up to date; 1: a newer template version or unresolved conflicts;
-    2: not a scaffold project."""
-    from scaffold.update import check_project
+    were edited. Exit 0: up to date; 1: a newer template version, or conflicts to resolve;
+    2: not a scaffold project, or its template cannot be found."""
+    from scaffold.check import check_project
 
     try:
         status = check_project(path, template)
@@ -143,20 +143,21 @@ def check(
     if json_output:
         typer.echo(json.dumps(status.as_dict(), indent=2))
         raise typer.Exit(status.exit_code)
-    if status.outdated:
+    name = f"{status.project_dir.name}: made with {status.template_name} {status.project_version}"
+    if status.pending_version:
         typer.echo(
-            f"{status.project_dir.name}: made with {status.template_name}"
-            f" {status.project_version}; {status.latest_version} is available"
-            " (run `scaffold update`)"
+            f"{name}; the update to {status.pending_version} waits for its conflicts to be"
+            " resolved (then run `scaffold update --continue`)"
         )
+    elif status.project_version != status.latest_version:
+        typer.echo(f"{name}; {status.latest_version} is available (run `scaffold update`)")
+    elif status.outdated:
+        typer.echo(f"{name}; commit {status.newer_commit[:12]} is newer (run `scaffold update`)")
     else:
-        typer.echo(
-            f"{status.project_dir.name}: up to date with"
-            f" {status.template_name} {status.project_version}"
-        )
+        typer.echo(f"{name}; up to date")
     _list("Edited since generation", status.edited)
     _list("Deleted since generation", status.deleted)
-    _list("Unresolved conflict markers (resolve them, then commit)", status.conflicted)
+    _list("Conflict markers left (resolve them, then commit)", status.conflicted)
     if status.note:
         typer.echo(f"Note: {status.note}")
     raise typer.Exit(status.exit_code)
@@ -179,13 +180,25 @@ def update(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
+    continue_: Annotated[
+        bool,
+        typer.Option("--continue", help="Finish an update whose conflicts you have resolved."),
+    ] = False,
 ) -> None:
     """Merge the newest template into a project: your edits stay, the template's arrive, and
-    lines both changed get conflict markers (exit 1)."""
+    lines both changed get conflict markers (exit 1; resolve them, then `--continue`)."""
     from scaffold.generate import parse_settings
-    from scaffold.update import update_project
+    from scaffold.update import finish_update, update_project
 
     try:
+        if continue_:
+            if set_ or template or checkout or dry_run:
+                raise UsageError("--continue takes no other option: it only finishes an update")
+            finished = finish_update(path)
+            typer.echo(
+                f"Finished the update to {finished.template_name} {finished.template_version}"
+            )
+            return
         result = update_project(
             path,
             parse_settings(set_ or []),
@@ -212,7 +225,7 @@ def update(
         typer.echo(
             f"{'Would leave' if dry_run else 'Left'} conflict markers in"
             f" {len(result.conflicts)} file(s); edit the <<<<<<< ======= >>>>>>> blocks,"
-            " then commit:",
+            " then run `scaffold update --continue`:",
             err=True,
         )
         for change in result.conflicts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from scaffold.errors import GenerationFailed
@@ -19,3 +20,13 @@ def project_path(project_dir: Path, relative: str) -> Path:
 def temporary_beside(path: Path) -> Path:
     """A new hidden file name in `path`'s folder, to be renamed over `path` once written."""
     return path.with_name(f".{path.name}.scaffold-{uuid.uuid4().hex}.tmp")
+
+
+def read_project_files(project_dir: Path, paths: Iterable[str]) -> dict[str, bytes]:
+    """The project's content at each of `paths` that is a file."""
+    contents = {}
+    for relative in paths:
+        path = project_path(project_dir, relative)
+        if path.is_file():
+            contents[relative] = path.read_bytes()
+    return contents

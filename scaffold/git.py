@@ -44,7 +44,8 @@ def uncommitted_changes(directory: Path) -> list[str] | None:
 
 
 def checkout_commit(source: str, commit: str, destination: Path) -> Path:
-    """Clone `source` (a URL or a local repository) into `destination` at `commit`."""
-    _git("clone", "--quiet", "--no-checkout", source, str(destination))
+    """Clone `source` (a URL, also cookiecutter's `git+` form, or a local repository) into
+    `destination` at `commit`."""
+    _git("clone", "--quiet", "--no-checkout", source.removeprefix("git+"), str(destination))
     _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=destination)
     return destination

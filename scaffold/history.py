@@ -9,6 +9,7 @@ template cannot ship without a new version number.
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 import tempfile
 import zipfile
@@ -21,6 +22,7 @@ from scaffold.templates import bundled_template_dir, read_template_info
 HISTORY_DIR = Path(__file__).resolve().parent / "template_history"
 # A fixed timestamp keeps an archive's bytes the same however often it is rebuilt.
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+_ARCHIVE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 
 
 def template_files(template_dir: Path) -> dict[str, bytes]:
@@ -35,6 +37,11 @@ def template_files(template_dir: Path) -> dict[str, bytes]:
 
 def archive_path(name: str, version: str) -> Path:
     """Where the archive of template `name` at `version` lives."""
+    if not (_ARCHIVE_PART.fullmatch(name) and _ARCHIVE_PART.fullmatch(version)):
+        raise TemplateVersionUnavailable(
+            f"template name {name!r} or version {version!r} is not a plain name such as"
+            " 'luisy-pipeline' and '1.2.0'"
+        )
     return HISTORY_DIR / f"{name}-{version}.zip"
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import merge3
 
+from scaffold.errors import UsageError
+
 # What happens to a file, as `scaffold update` reports it.
 ADD = "add"  # new in the template
 UPDATE = "update"  # changed in the template only
@@ -20,7 +22,8 @@ CONFLICT = "conflict"  # changed in both on the same lines: the file gets confli
 MOVE = "move"  # its path changed with an answer
 REMOVE = "remove"  # gone from the template, unchanged in the project
 KEEP_DELETED = "keep deleted"  # deleted in the project: stays deleted
-KEEP_YOURS = "keep yours"  # gone from the template but changed in the project: kept
+KEEP_YOURS = "keep yours"  # gone from the template, or binary, and changed in the project
+LEFT_BEHIND = "left behind"  # the project's own file in a folder the template moved away
 
 WRITES = (ADD, UPDATE, MERGE, CONFLICT, MOVE)
 
@@ -98,12 +101,15 @@ def _plan_file(old, new, base, theirs, yours, label) -> Change | None:
             return None
         if mine == base:
             return Change(REMOVE, old)
-        return Change(KEEP_YOURS, old, note="removed from the template; you changed it")
+        return Change(KEEP_YOURS, old, note="removed from the template, changed by you")
     if mine is None:
         return Change(KEEP_DELETED, old) if theirs != base or old != new else None
     moved_from = old if old != new else None
     if moved_from and new in yours:
-        return Change(CONFLICT, old, note=f"the template moves it to {new}, which exists")
+        raise UsageError(
+            f"cannot update: the template moves {old} to {new}, and the project already has"
+            f" a file at {new}; move that file away, commit, and run the update again"
+        )
     if mine == base or mine == theirs:
         if theirs == mine and not moved_from:
             return None
@@ -118,18 +124,24 @@ def _merged(path, base, mine, theirs, label, moved_from) -> Change:
     try:
         texts = [content.decode("utf-8") for content in (base, mine, theirs)]
     except UnicodeDecodeError:
-        return Change(CONFLICT, moved_from or path, note="binary file changed in both; kept yours")
+        # No markers fit a binary file: the project's stays, the template's is in its source.
+        return Change(KEEP_YOURS, moved_from or path, note=f"binary, changed in both; {label}")
     merged, conflicted = merge_text(*texts, label=label)
     return Change(CONFLICT if conflicted else MERGE, path, merged.encode("utf-8"), moved_from)
 
 
 def merge_text(base: str, yours: str, theirs: str, label: str) -> tuple[str, bool]:
     """Merge two edits of `base`; lines changed in both get git-style conflict markers."""
-    merger = merge3.Merge3(
-        base.splitlines(keepends=True),
-        yours.splitlines(keepends=True),
-        theirs.splitlines(keepends=True),
-    )
+    # A last line without a newline would run into a marker: merge with one, then drop it
+    # again when neither side had it.
+    open_ended = not yours.endswith("\n") and not theirs.endswith("\n")
+    merger = merge3.Merge3(*(_lines(text) for text in (base, yours, theirs)))
     conflicted = any(group[0] == "conflict" for group in merger.merge_groups())
     merged = "".join(merger.merge_lines(name_a="yours", name_b=label))
+    if open_ended and not conflicted:
+        merged = merged.removesuffix("\n")
     return merged, conflicted
+
+
+def _lines(text: str) -> list[str]:
+    return (text if not text or text.endswith("\n") else text + "\n").splitlines(keepends=True)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scaffold.errors import ProvenanceError
+from scaffold.files import temporary_beside
 
 PROVENANCE_FILE = ".scaffold.json"
+# Written instead of PROVENANCE_FILE by an update that left conflicts, and moved over it by
+# `scaffold update --continue` once they are resolved: the project's recorded version changes
+# only when its files match it.
+PENDING_FILE = ".scaffold-update.json"
 
 
 @dataclass
@@ -24,18 +28,20 @@ class Provenance:
     scaffold_version: str
     checkout: str | None = None
     commit: str | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # keys scaffold does not know
 
     def to_json(self) -> str:
         data = asdict(self)
-        data.pop("extra")
+        data.update(data.pop("extra"))
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_provenance(project_dir: Path, provenance: Provenance) -> Path:
+def write_provenance(
+    project_dir: Path, provenance: Provenance, filename: str = PROVENANCE_FILE
+) -> Path:
     """Write the provenance file atomically into `project_dir` and return its path."""
-    path = Path(project_dir) / PROVENANCE_FILE
-    tmp = path.with_name(f"{PROVENANCE_FILE}.{uuid.uuid4().hex}.tmp")
+    path = Path(project_dir) / filename
+    tmp = temporary_beside(path)
     try:
         with open(tmp, "x", encoding="utf-8") as handle:
             handle.write(provenance.to_json())
@@ -46,22 +52,28 @@ def write_provenance(project_dir: Path, provenance: Provenance) -> Path:
     return path
 
 
-def read_provenance(project_dir: Path) -> Provenance:
+def read_provenance(project_dir: Path, filename: str = PROVENANCE_FILE) -> Provenance:
     """Read the provenance file of `project_dir`."""
-    path = Path(project_dir) / PROVENANCE_FILE
+    path = Path(project_dir) / filename
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProvenanceError(
             f"{project_dir} is not a scaffold project: it has no {PROVENANCE_FILE}"
+            if filename == PROVENANCE_FILE
+            else f"{project_dir} has no {filename}"
         ) from None
     except (OSError, ValueError) as error:
         raise ProvenanceError(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ProvenanceError(f"{path} holds no JSON object; regenerate or restore it")
     known = {name for name in Provenance.__dataclass_fields__ if name != "extra"}
     missing = {"template_name", "template_version", "template_source", "answers"} - data.keys()
     if missing or not isinstance(data.get("answers"), dict):
         raise ProvenanceError(f"{path} lacks {', '.join(sorted(missing)) or 'answers'}")
     data.setdefault("scaffold_version", "unknown")
+    for key in ("template_name", "template_version", "template_source"):
+        data[key] = str(data[key])
     return Provenance(
         **{key: data[key] for key in known if key in data},
         extra={key: value for key, value in data.items() if key not in known},

@@ -19,8 +19,15 @@ from scaffold.errors import (
     UsageError,
 )
 from scaffold.git import head_commit
+from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
-from scaffold.templates import TemplateInfo, bundled_template_dir, template_problems
+from scaffold.provenance import PROVENANCE_FILE
+from scaffold.templates import (
+    TemplateInfo,
+    bundled_template_dir,
+    read_template_info,
+    template_problems,
+)
 
 BUNDLED = "bundled"
 
@@ -171,3 +178,22 @@ def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
 def one_line(error: BaseException) -> str:
     """The error's message folded onto one line."""
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def render_files(
+    template_dir: Path, answers: Mapping[str, object], settings: Mapping[str, str] = ()
+) -> tuple[Rendering, dict]:
+    """Render a template with recorded answers (and --set changes) into memory; return the
+    rendering, without the provenance file, and the cookiecutter context it used."""
+    info = read_template_info(template_dir)
+    with importable(template_dir), tempfile.TemporaryDirectory(prefix="scaffold-") as staging:
+        context = build_answers(info, None, dict(settings), no_input=True, recorded=answers)
+        project = render(template_dir, context, Path(staging))
+        files = {
+            path.relative_to(project).as_posix(): path.read_bytes()
+            for path in project.rglob("*")
+            if path.is_file()
+        }
+        paths = rendered_paths(template_dir, context)
+    files.pop(PROVENANCE_FILE, None)
+    return Rendering(files, paths), context

@@ -1,73 +1,40 @@
-"""`scaffold check` and `scaffold update`: compare a project with its template, then merge."""
+"""`scaffold update`: merge the newest template into a project, file by file, three ways."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
 import shutil
-import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
-
 from scaffold import __version__
-from scaffold.errors import (
-    DirtyWorkTree,
-    GenerationFailed,
-    TemplateVersionUnavailable,
-    UsageError,
-)
-from scaffold.files import project_path, temporary_beside
+from scaffold.check import has_conflict_markers, is_outdated
+from scaffold.errors import DirtyWorkTree, GenerationFailed, ScaffoldError, UsageError
+from scaffold.files import project_path, read_project_files, temporary_beside
 from scaffold.git import uncommitted_changes
-from scaffold.merge import CONFLICT, REMOVE, WRITES, Change, Rendering, plan_update
-from scaffold.provenance import PROVENANCE_FILE, Provenance, read_provenance, write_provenance
-from scaffold.rendering import (
-    build_answers,
-    importable,
-    public_answers,
-    render,
-    rendered_paths,
+from scaffold.merge import (
+    CONFLICT,
+    LEFT_BEHIND,
+    REMOVE,
+    WRITES,
+    Change,
+    Rendering,
+    plan_update,
 )
+from scaffold.provenance import (
+    PENDING_FILE,
+    Provenance,
+    read_provenance,
+    write_provenance,
+)
+from scaffold.rendering import public_answers, render_files
 from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
-_CONFLICT_START = re.compile(rb"^<{7} ", re.MULTILINE)
-_CONFLICT_END = re.compile(rb"^>{7} ", re.MULTILINE)
 
-
-@dataclass
-class Status:
-    """How a project stands against its template; what `scaffold check` reports."""
-
-    project_dir: Path
-    template_name: str
-    project_version: str
-    latest_version: str
-    outdated: bool
-    edited: list[str] | None = None
-    deleted: list[str] | None = None
-    conflicted: list[str] = field(default_factory=list)
-    note: str = ""
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.outdated or self.conflicted else 0
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "project": str(self.project_dir),
-            "template": self.template_name,
-            "project_version": self.project_version,
-            "latest_version": self.latest_version,
-            "status": "outdated" if self.outdated else "up to date",
-            "edited": self.edited,
-            "deleted": self.deleted,
-            "conflicted": self.conflicted,
-            "note": self.note,
-        }
+class UnresolvedConflicts(ScaffoldError):
+    """`update --continue` found conflict markers left in the files of the update."""
 
 
 @dataclass
@@ -86,32 +53,6 @@ class Updated:
         return [change for change in self.changes if change.action == CONFLICT]
 
 
-def check_project(project_dir: Path | str, template: str | None = None) -> Status:
-    """Compare a project with the newest version of its template."""
-    project_dir = Path(project_dir).resolve()
-    provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template) as current:
-        info = read_template_info(current.directory)
-        status = Status(
-            project_dir=project_dir,
-            template_name=provenance.template_name,
-            project_version=provenance.template_version,
-            latest_version=info.version,
-            outdated=_is_outdated(provenance, info.version, current.commit),
-        )
-    try:
-        with open_recorded_template(provenance) as old_dir:
-            base, _ = render_files(old_dir, provenance.answers)
-    except TemplateVersionUnavailable as error:
-        status.note = f"cannot tell which files were edited: {error}"
-        return status
-    yours = read_project_files(project_dir, base.files)
-    status.edited = sorted(p for p, content in yours.items() if content != base.files[p])
-    status.deleted = sorted(set(base.files) - set(yours))
-    status.conflicted = sorted(p for p, content in yours.items() if has_conflict_markers(content))
-    return status
-
-
 def update_project(
     project_dir: Path | str,
     settings: Mapping[str, str] | None = None,
@@ -122,81 +63,72 @@ def update_project(
 ) -> Updated:
     """Merge the newest template into the project; see scaffold.merge for the rules.
 
-    Nothing is written when anything fails before the files are replaced; the provenance file
-    is rewritten last, after every file of the update is in place.
+    Nothing is written when anything fails before the files are replaced. Without conflicts
+    the provenance file is rewritten last; with conflicts the new provenance waits in
+    PENDING_FILE until `finish_update` finds them resolved.
     """
     project_dir = Path(project_dir).resolve()
     provenance = read_provenance(project_dir)
+    _refuse_pending_update(project_dir)
     if not dry_run:
         _refuse_uncommitted_changes(project_dir)
     with (
-        open_recorded_template(provenance) as old_dir,
+        open_recorded_template(provenance, template) as old_dir,
         open_current_template(provenance, template, checkout) as current,
     ):
         info = read_template_info(current.directory)
-        _is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
+        is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
         base, _ = render_files(old_dir, provenance.answers)
         theirs, context = render_files(current.directory, provenance.answers, settings or {})
     yours = read_project_files(project_dir, {**base.files, **theirs.files})
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
+    changes += _left_behind(project_dir, changes, base, theirs)
+    _refuse_blocked_paths(project_dir, changes)
     result = Updated(project_dir, provenance.template_version, info.version, changes, dry_run)
     if dry_run:
         result.diffs = {
-            change.path: (yours.get(change.old_path or change.path, b""), change.content or b"")
+            change.path: (yours.get(change.old_path or change.path, b""), change.content)
             for change in changes
             if change.content is not None
         }
         return result
     apply_changes(project_dir, changes)
-    write_provenance(
-        project_dir,
-        Provenance(
-            template_name=info.name,
-            template_version=info.version,
-            template_source=current.source,
-            answers=public_answers(context),
-            scaffold_version=__version__,
-            checkout=current.checkout,
-            commit=current.commit,
-        ),
+    updated = Provenance(
+        template_name=info.name,
+        template_version=info.version,
+        template_source=current.source,
+        answers=public_answers(context),
+        scaffold_version=__version__,
+        checkout=current.checkout,
+        commit=current.commit,
+        extra=provenance.extra,
     )
+    if result.conflicts:
+        updated.extra = {**updated.extra, "conflicts": [c.path for c in result.conflicts]}
+        write_provenance(project_dir, updated, PENDING_FILE)
+    else:
+        write_provenance(project_dir, updated)
     return result
 
 
-def render_files(
-    template_dir: Path,
-    answers: Mapping[str, object],
-    settings: Mapping[str, str] = (),
-) -> tuple[Rendering, dict]:
-    """Render a template with recorded answers (and --set changes) into memory; return the
-    rendering and the cookiecutter context it used."""
-    info = read_template_info(template_dir)
-    with importable(template_dir), tempfile.TemporaryDirectory(prefix="scaffold-") as staging:
-        context = build_answers(info, None, dict(settings), no_input=True, recorded=answers)
-        project = render(template_dir, context, Path(staging))
-        files = {
-            path.relative_to(project).as_posix(): path.read_bytes()
-            for path in project.rglob("*")
-            if path.is_file()
-        }
-        paths = rendered_paths(template_dir, context)
-    files.pop(PROVENANCE_FILE, None)
-    return Rendering(files, paths), context
-
-
-def read_project_files(project_dir: Path, paths: Iterable[str]) -> dict[str, bytes]:
-    """The project's content at each of `paths` that is a file."""
-    contents = {}
-    for relative in paths:
-        path = project_path(project_dir, relative)
-        if path.is_file():
-            contents[relative] = path.read_bytes()
-    return contents
-
-
-def has_conflict_markers(content: bytes) -> bool:
-    """True when a file still holds an unresolved conflict from a merge."""
-    return bool(_CONFLICT_START.search(content) and _CONFLICT_END.search(content))
+def finish_update(project_dir: Path | str) -> Provenance:
+    """Record an update whose conflicts are resolved: no markers left in its files."""
+    project_dir = Path(project_dir).resolve()
+    if not (project_dir / PENDING_FILE).exists():
+        read_provenance(project_dir)  # says so when it is not a scaffold project at all
+        raise UsageError(f"no update of {project_dir} is waiting to be finished")
+    pending = read_provenance(project_dir, PENDING_FILE)
+    conflicts = [str(path) for path in pending.extra.pop("conflicts", [])]
+    files = read_project_files(project_dir, conflicts)
+    left = [path for path in conflicts if has_conflict_markers(files.get(path, b""))]
+    if left:
+        raise UnresolvedConflicts(
+            f"conflict markers are left in {', '.join(left)}; resolve them, then run"
+            " `scaffold update --continue` again"
+        )
+    write_provenance(project_dir, pending)
+    (project_dir / PENDING_FILE).unlink()
+    return pending
 
 
 def apply_changes(project_dir: Path, changes: list[Change]) -> None:
@@ -204,7 +136,7 @@ def apply_changes(project_dir: Path, changes: list[Change]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for change in changes:
-            if change.action not in WRITES or change.content is None:
+            if change.action not in WRITES:
                 continue
             target = project_path(project_dir, change.path)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -212,19 +144,36 @@ def apply_changes(project_dir: Path, changes: list[Change]) -> None:
             staged.append((temporary, target))
             temporary.write_bytes(change.content)
             previous = project_path(project_dir, change.old_path or change.path)
-            if previous.exists():
+            if previous.is_file():
                 shutil.copymode(previous, temporary)
+        for temporary, target in staged:
+            os.replace(temporary, target)
     except OSError as error:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-        raise GenerationFailed(f"writing the update failed, nothing changed: {error}") from None
-    for temporary, target in staged:
-        os.replace(temporary, target)
+        raise GenerationFailed(
+            f"writing the update failed: {error}; `git status` shows what changed"
+        ) from None
     for change in changes:
         gone = change.path if change.action == REMOVE else change.old_path
-        if gone and change.action != CONFLICT:
+        if gone:
             project_path(project_dir, gone).unlink(missing_ok=True)
             _remove_empty_parents(project_dir, project_path(project_dir, gone).parent)
+
+
+def _left_behind(
+    project_dir: Path, changes: list[Change], base: Rendering, theirs: Rendering
+) -> list[Change]:
+    """The project's own files in folders whose template files all moved elsewhere."""
+    moved_from = {Path(c.old_path).parent for c in changes if c.old_path}
+    still_used = {Path(path).parent for path in theirs.files}
+    left = []
+    for folder in sorted(moved_from - still_used - {Path(".")}):
+        for path in sorted(project_path(project_dir, str(folder)).rglob("*")):
+            relative = path.relative_to(project_dir).as_posix()
+            if path.is_file() and "__pycache__" not in path.parts and relative not in base.files:
+                left.append(Change(LEFT_BEHIND, relative, note="the template moved this folder"))
+    return left
 
 
 def _remove_empty_parents(project_dir: Path, folder: Path) -> None:
@@ -233,32 +182,40 @@ def _remove_empty_parents(project_dir: Path, folder: Path) -> None:
         folder = folder.parent
 
 
+def _refuse_blocked_paths(project_dir: Path, changes: list[Change]) -> None:
+    """Refuse, before writing anything, a file to write where the project has a folder."""
+    for change in changes:
+        if change.action not in WRITES:
+            continue
+        target = project_path(project_dir, change.path)
+        for path in (target, *target.parents):
+            if path == project_dir:
+                break
+            if (path.is_dir() and path == target) or (path.is_file() and path != target):
+                raise UsageError(
+                    f"cannot update: the template writes {change.path}, but the project has"
+                    f" a {'folder' if path.is_dir() else 'file'} at"
+                    f" {path.relative_to(project_dir).as_posix()}; move it away, commit, and"
+                    " run the update again"
+                )
+
+
+def _refuse_pending_update(project_dir: Path) -> None:
+    if (project_dir / PENDING_FILE).exists():
+        pending = read_provenance(project_dir, PENDING_FILE)
+        raise UsageError(
+            f"the update to {pending.template_name} {pending.template_version} is waiting for"
+            " its conflicts to be resolved: resolve them, then run `scaffold update --continue`"
+            f" (or undo it with git, including {PENDING_FILE})"
+        )
+
+
 def _refuse_uncommitted_changes(project_dir: Path) -> None:
     changed = uncommitted_changes(project_dir)
     if changed:
-        shown = ", ".join(changed[:3]) + (
-            f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-        )
+        more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         raise DirtyWorkTree(
-            f"{project_dir} has uncommitted changes ({shown}); commit or stash them first, so"
-            " that the update's own changes can be reviewed and undone with git"
+            f"{project_dir} has uncommitted changes ({', '.join(changed[:3])}{more}); commit"
+            " or stash them first, so that the update's own changes can be reviewed and undone"
+            " with git"
         )
-
-
-def _is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:
-    """True when the template moved on; an error when the project is newer than the template."""
-    recorded = provenance.template_version
-    if _newer(recorded, latest):
-        raise UsageError(
-            f"the project was made with {provenance.template_name} {recorded}, newer than"
-            f" the template's {latest}; upgrade luisy-scaffold or pass --template"
-        )
-    if recorded != latest:
-        return True
-    return bool(provenance.commit and latest_commit and provenance.commit != latest_commit)
-
-
-def _newer(version: str, than: str) -> bool:
-    with contextlib.suppress(InvalidVersion):
-        return Version(version) > Version(than)
-    return False

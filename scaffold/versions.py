@@ -16,10 +16,12 @@ from scaffold.templates import TemplateInfo, read_template_info
 
 
 @contextlib.contextmanager
-def open_recorded_template(provenance: Provenance) -> Iterator[Path]:
+def open_recorded_template(provenance: Provenance, template: str | None = None) -> Iterator[Path]:
     """Yield a directory holding the template exactly as it was when it made the project:
-    the bundled template's archived version, or a git template's recorded commit."""
+    the bundled template's archived version, or a git template's recorded commit (looked up
+    in `template`, e.g. a clone of a template that moved, instead of the recorded source)."""
     name, version = provenance.template_name, provenance.template_version
+    source = template or provenance.template_source
     if provenance.template_source == BUNDLED:
         with open_bundled_version(name, version) as directory:
             yield directory
@@ -27,27 +29,25 @@ def open_recorded_template(provenance: Provenance) -> Iterator[Path]:
     if provenance.commit:
         with tempfile.TemporaryDirectory(prefix="scaffold-old-template-") as folder:
             try:
-                directory = checkout_commit(
-                    provenance.template_source, provenance.commit, Path(folder, "template")
-                )
+                directory = checkout_commit(source, provenance.commit, Path(folder, "template"))
             except GitFailed as error:
                 raise TemplateVersionUnavailable(
-                    f"cannot check out commit {provenance.commit[:12]} of template"
-                    f" {provenance.template_source}: {error}"
+                    f"cannot check out commit {provenance.commit[:12]} of template {source}:"
+                    f" {error}; if the template moved, pass --template with its new place"
                 ) from None
-            _expect(read_template_info(directory), name, version, provenance.template_source)
+            _expect(read_template_info(directory), name, version, source)
             yield directory
         return
-    with open_template(provenance.template_source, provenance.checkout) as source:
-        info = read_template_info(source.directory)
+    with open_template(source, provenance.checkout) as opened:
+        info = read_template_info(opened.directory)
         if info.version != version:
             raise TemplateVersionUnavailable(
-                f"template {provenance.template_source} is now version {info.version}, and"
+                f"template {source} is now version {info.version}, and"
                 f" version {version} that made the project is kept nowhere; keep team templates"
                 " in git, so that scaffold can record and check out the commit"
             )
-        _expect(info, name, version, provenance.template_source)
-        yield source.directory
+        _expect(info, name, version, source)
+        yield opened.directory
 
 
 @contextlib.contextmanager

@@ -66,6 +66,7 @@ def test_defaults_read_the_last_task(project):
         (["green"], "invalid task name 'green'"),
         (["Green-Channel"], "invalid task name"),
         (["None"], "invalid task name"),
+        (["Exception"], "built-in Exception"),
         (["Blur", "--input", "Nope"], "unknown input task 'Nope'"),
         (["Blur", "--layer", "raw"], "'raw' is not one of"),
     ],
@@ -150,3 +151,27 @@ def test_missing_tasks_module_is_named(project):
     assert result.exit_code == 2
     assert f"the project has no {TASKS} to add the task to" in result.stderr
     assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("broken", [b"def broken(:\n", b"\xff\xfe not utf-8\n"])
+def test_unreadable_tasks_module_is_named(project, broken):
+    with open(project / TASKS, "ab") as handle:
+        handle.write(broken)
+    before = snapshot(project)
+
+    result = invoke("add", "task", "Blur", project)
+
+    assert result.exit_code == 2
+    assert f"cannot read {TASKS}" in result.stderr and "fix it first" in result.stderr
+    assert snapshot(project) == before
+
+
+def test_only_task_classes_are_inputs(project):
+    with open(project / TASKS, "a") as handle:
+        handle.write("\n\nclass Settings:\n    pass\n")
+
+    default = invoke("add", "task", "Blur", project)
+    settings = invoke("add", "task", "Sharpen", project, "--input", "Settings")
+
+    assert default.exit_code == 0 and "reads RedChannel" in default.output
+    assert settings.exit_code == 2 and "unknown input task 'Settings'" in settings.stderr

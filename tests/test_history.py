@@ -31,3 +31,8 @@ def test_a_released_version_cannot_be_archived_again_with_other_content(tmp_path
 def test_unknown_version_says_what_this_scaffold_has():
     with pytest.raises(ScaffoldError, match=r"does not have template luisy-pipeline 0\.0\.1"):
         archived_files("luisy-pipeline", "0.0.1")
+
+
+def test_versions_are_plain_names_not_paths():
+    with pytest.raises(ScaffoldError, match="plain name"):
+        archived_files("luisy-pipeline", "../../etc/x")

@@ -164,7 +164,7 @@ def test_check_outdated_json(edited_project, team_template):
     assert report["deleted"] == [".pre-commit-config.yaml"]
 
 
-@pytest.mark.parametrize("content", [None, "{not json", '{"answers": {}}'])
+@pytest.mark.parametrize("content", [None, "{not json", '{"answers": {}}', "[]", "null"])
 def test_check_refuses_non_scaffold_folders(tmp_path, content):
     if content is not None:
         (tmp_path / ".scaffold.json").write_text(content)
@@ -201,15 +201,15 @@ def test_update_keeps_user_edits_and_applies_template_changes(edited_project, te
     assert invoke("check", edited_project).exit_code == 0
 
 
-def test_update_marks_conflicts_and_exits_1(tmp_path, team_template):
+def test_update_marks_conflicts_and_waits_for_them_to_be_resolved(tmp_path, team_template):
     project = make_project(team_template, tmp_path / "projects")
     user_edits(project, conflicting=True)
-    team_template.release_b()
+    commit_b = team_template.release_b()
 
     result = invoke("update", project)
 
     assert result.exit_code == 1, result.output
-    assert TASKS in result.stderr and "conflict" in result.stderr
+    assert TASKS in result.stderr and "scaffold update --continue" in result.stderr
     tasks = (project / TASKS).read_text()
     assert (
         f"<<<<<<< yours\n    {USER_RED_DOC}\n=======\n    {TEMPLATE_RED_DOC}\n"
@@ -217,14 +217,77 @@ def test_update_marks_conflicts_and_exits_1(tmp_path, team_template):
     ) in tasks
     assert TEMPLATE_TO_NUMPY_DOC in tasks  # the template's other change still arrived
     assert (project / "CONTRIBUTING.md").exists()
-    assert read_provenance(project).template_version == "9.0.0"
-
+    # Not done until the conflicts are resolved: the recorded version stays.
+    assert read_provenance(project).template_version == team_template.version_a
     check = invoke("check", project)
-    assert check.exit_code == 1 and "conflict" in check.output and TASKS in check.output
+    assert check.exit_code == 1 and "--continue" in check.output and TASKS in check.output
+    again = invoke("update", project)
+    assert again.exit_code == 2 and "waiting for its conflicts" in again.stderr
+    early = invoke("update", project, "--continue")
+    assert early.exit_code == 1 and TASKS in early.stderr
+    assert read_provenance(project).template_version == team_template.version_a
 
-    start, end = tasks.index("<<<<<<< yours"), tasks.index("9.0.0\n", tasks.index(">>>>>>>"))
-    (project / TASKS).write_text(tasks[:start] + f"    {USER_RED_DOC}\n" + tasks[end + 6 :])
+    start = tasks.index("<<<<<<< yours")
+    end = tasks.index("\n", tasks.index(">>>>>>> template")) + 1
+    (project / TASKS).write_text(tasks[:start] + f"    {USER_RED_DOC}\n" + tasks[end:])
+    finished = invoke("update", project, "--continue")
+
+    assert finished.exit_code == 0, finished.output
+    provenance = read_provenance(project)
+    assert (provenance.template_version, provenance.commit) == ("9.0.0", commit_b)
+    assert "conflicts" not in provenance.extra
+    assert not (project / ".scaffold-update.json").exists()
     assert invoke("check", project).exit_code == 0
+
+
+def test_continue_without_a_waiting_update_is_refused(edited_project):
+    result = invoke("update", edited_project, "--continue")
+
+    assert result.exit_code == 2 and "no update" in result.stderr
+
+
+def test_moved_template_is_found_through_template_option(edited_project, team_template, tmp_path):
+    team_template.release_b()
+    moved = tmp_path / "moved-template"
+    team_template.root.rename(moved)
+
+    lost = invoke("update", edited_project)
+    result = invoke("update", edited_project, "--template", moved)
+
+    assert lost.exit_code == 2 and "--template" in lost.stderr
+    assert result.exit_code == 0, result.output
+    assert (edited_project / "CONTRIBUTING.md").read_text() == CONTRIBUTING
+    assert read_provenance(edited_project).template_source == str(moved)
+
+
+def test_git_plus_url_templates_update(tmp_path, team_template):
+    generated = new_project(
+        "Team Pipeline",
+        output_dir=tmp_path / "projects",
+        template=f"git+file://{team_template.root}",
+    )
+    team_template.release_b()
+
+    result = invoke("update", generated.project_dir)
+
+    assert result.exit_code == 0, result.output
+    assert (generated.project_dir / "CONTRIBUTING.md").exists()
+
+
+def test_a_folder_in_the_way_stops_the_update_before_any_write(edited_project, team_template):
+    team_template.release_b()
+    (edited_project / "CONTRIBUTING.md").mkdir()
+    (edited_project / "CONTRIBUTING.md" / "notes.txt").write_text("mine\n")
+    git("add", "-A", cwd=edited_project)
+    git("commit", "-qm", "a folder", cwd=edited_project)
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project)
+
+    assert result.exit_code == 2
+    assert "CONTRIBUTING.md" in result.stderr and "folder" in result.stderr
+    assert snapshot(edited_project) == before
+    assert not list(edited_project.rglob("*.tmp"))
 
 
 def test_update_refuses_uncommitted_changes(edited_project, team_template):
@@ -284,6 +347,7 @@ def test_set_renaming_the_package_carries_edits_over(edited_project):
     result = invoke("update", edited_project, "--set", "package_name=lab_pipeline")
 
     assert result.exit_code == 0, result.output
+    assert f"left behind  src/{PACKAGE}/notes.py" in result.output
     assert not (edited_project / "src" / PACKAGE / "tasks.py").exists()
     tasks = (edited_project / "src" / "lab_pipeline" / "tasks.py").read_text()
     assert USER_EXPORT_DOC in tasks
@@ -338,3 +402,29 @@ def test_bundled_project_updates_from_an_archived_version(tmp_path):
     provenance = read_provenance(project)
     assert (provenance.template_source, provenance.template_version) == ("bundled", latest)
     assert invoke("check", project).exit_code == 0
+
+
+def test_set_renaming_onto_an_existing_file_is_refused(edited_project):
+    (edited_project / "src" / "lab_pipeline").mkdir()
+    (edited_project / "src" / "lab_pipeline" / "tasks.py").write_text("# mine\n")
+    git("add", "-A", cwd=edited_project)
+    git("commit", "-qm", "a file where the template will move tasks.py", cwd=edited_project)
+    before = snapshot(edited_project)
+
+    result = invoke("update", edited_project, "--set", "package_name=lab_pipeline")
+
+    assert result.exit_code == 2
+    assert "src/lab_pipeline/tasks.py" in result.stderr and "move that file away" in result.stderr
+    assert snapshot(edited_project) == before
+
+
+def test_check_sees_a_newer_commit_of_the_same_version(edited_project, team_template):
+    (team_template.root / "NOTES.md").write_text("Template notes, outside the project.\n")
+    git("add", "-A", cwd=team_template.root)
+    git("commit", "-qm", "notes", cwd=team_template.root)
+    newer = git("rev-parse", "HEAD", cwd=team_template.root)
+
+    result = invoke("check", edited_project)
+
+    assert result.exit_code == 1
+    assert f"commit {newer[:12]} is newer" in result.output

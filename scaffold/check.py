@@ -1,0 +1,114 @@
+"""`scaffold check`: is a project up to date with its template, and what was edited since?"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from scaffold.errors import TemplateVersionUnavailable, UsageError
+from scaffold.files import read_project_files
+from scaffold.provenance import PENDING_FILE, Provenance, read_provenance
+from scaffold.rendering import render_files
+from scaffold.templates import read_template_info
+from scaffold.versions import open_current_template, open_recorded_template
+
+_CONFLICT_START = re.compile(rb"^<{7} ", re.MULTILINE)
+_CONFLICT_END = re.compile(rb"^>{7} ", re.MULTILINE)
+
+
+@dataclass
+class Status:
+    """How a project stands against its template; what `scaffold check` reports."""
+
+    project_dir: Path
+    template_name: str
+    project_version: str
+    latest_version: str
+    outdated: bool
+    newer_commit: str | None = None
+    edited: list[str] | None = None
+    deleted: list[str] | None = None
+    conflicted: list[str] = field(default_factory=list)
+    pending_version: str | None = None
+    note: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.outdated or self.conflicted or self.pending_version else 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "project": str(self.project_dir),
+            "template": self.template_name,
+            "project_version": self.project_version,
+            "latest_version": self.latest_version,
+            "newer_commit": self.newer_commit,
+            "status": "outdated" if self.outdated else "up to date",
+            "edited": self.edited,
+            "deleted": self.deleted,
+            "conflicted": self.conflicted,
+            "update_waiting_for": self.pending_version,
+            "note": self.note,
+        }
+
+
+def check_project(project_dir: Path | str, template: str | None = None) -> Status:
+    """Compare a project with the newest version of its template."""
+    project_dir = Path(project_dir).resolve()
+    provenance = read_provenance(project_dir)
+    with open_current_template(provenance, template) as current:
+        info = read_template_info(current.directory)
+        outdated = is_outdated(provenance, info.version, current.commit)
+        status = Status(
+            project_dir=project_dir,
+            template_name=provenance.template_name,
+            project_version=provenance.template_version,
+            latest_version=info.version,
+            outdated=outdated,
+            newer_commit=current.commit if outdated and current.commit else None,
+        )
+    if (project_dir / PENDING_FILE).exists():
+        pending = read_provenance(project_dir, PENDING_FILE)
+        status.pending_version = pending.template_version
+        waiting = read_project_files(project_dir, pending.extra.get("conflicts", []))
+        status.conflicted = sorted(p for p, text in waiting.items() if has_conflict_markers(text))
+    try:
+        with open_recorded_template(provenance, template) as old_dir:
+            base, _ = render_files(old_dir, provenance.answers)
+    except TemplateVersionUnavailable as error:
+        status.note = f"cannot tell which files were edited: {error}"
+        return status
+    yours = read_project_files(project_dir, base.files)
+    status.edited = sorted(p for p, content in yours.items() if content != base.files[p])
+    status.deleted = sorted(set(base.files) - set(yours))
+    marked = {p for p, content in yours.items() if has_conflict_markers(content)}
+    status.conflicted = sorted(marked | set(status.conflicted))
+    return status
+
+
+def has_conflict_markers(content: bytes) -> bool:
+    """True when a file still holds an unresolved conflict from a merge."""
+    return bool(_CONFLICT_START.search(content) and _CONFLICT_END.search(content))
+
+
+def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:
+    """True when the template moved on; an error when the project is newer than the template."""
+    recorded = provenance.template_version
+    if _newer(recorded, latest):
+        raise UsageError(
+            f"the project was made with {provenance.template_name} {recorded}, newer than"
+            f" the template's {latest}; upgrade luisy-scaffold or pass --template"
+        )
+    if recorded != latest:
+        return True
+    return bool(provenance.commit and latest_commit and provenance.commit != latest_commit)
+
+
+def _newer(version: str, than: str) -> bool:
+    with contextlib.suppress(InvalidVersion):
+        return Version(version) > Version(than)
+    return False
