@@ -129,9 +129,11 @@ def check(
         typer.Option(help="Compare with this copy of the project's template (e.g. a local clone)."),
     ] = None,
 ) -> None:
-    """Say whether a project is up to date with its template, and which of the template's files
-    were edited. Exit 0: up to date; 1: a newer template version, or conflicts to resolve;
-    2: not a scaffold project, or its template cannot be found."""
+    """Say whether a project is up to date with its template, and what was edited since.
+
+    Exit 0: up to date. 1: a newer template version or commit, or conflicts to resolve.
+    2: not a scaffold project, or its template cannot be found.
+    """
     from scaffold.check import check_project
 
     try:
@@ -185,8 +187,11 @@ def update(
         typer.Option("--continue", help="Finish an update whose conflicts you have resolved."),
     ] = False,
 ) -> None:
-    """Merge the newest template into a project: your edits stay, the template's arrive, and
-    lines both changed get conflict markers (exit 1; resolve them, then `--continue`)."""
+    """Merge the newest template into a project, keeping your edits.
+
+    Lines changed on both sides get conflict markers and the exit code is 1: resolve them,
+    then run `scaffold update --continue`.
+    """
     from scaffold.generate import parse_settings
     from scaffold.update import finish_update, update_project
 
