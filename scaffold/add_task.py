@@ -28,7 +28,7 @@ OVERLAY = "add-task"
 LAYERS = ("interim", "final")
 _TASK_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
 _WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-MAX_TASK_NAME = 64
+MAX_TASK_NAME = 40  # keeps the generated lines within the project's line length
 
 
 @dataclass
@@ -52,6 +52,10 @@ def check_task_name(name: str) -> None:
     """Refuse a task name that is not a CamelCase Python class name."""
     if hasattr(builtins, name):
         raise UsageError(f"invalid task name {name!r}: it would hide Python's built-in {name}")
+    if name.startswith("Test"):
+        raise UsageError(
+            f"invalid task name {name!r}: pytest would collect a class named Test... as tests"
+        )
     if not _TASK_NAME.fullmatch(name) or keyword.iskeyword(name) or len(name) > MAX_TASK_NAME:
         raise UsageError(
             f"invalid task name {name!r}: a task is a Python class, so use CamelCase letters"
@@ -61,16 +65,22 @@ def check_task_name(name: str) -> None:
 
 
 def add_task(
-    project_dir: Path | str, name: str, *, input_task: str | None = None, layer: str = "final"
+    project_dir: Path | str,
+    name: str,
+    *,
+    input_task: str | None = None,
+    layer: str = "final",
+    template: str | None = None,
 ) -> AddedTask:
-    """Add task `name`, reading `input_task` (default: the last task defined), to a project."""
+    """Add task `name`, reading `input_task` (default: the last task defined), to a project.
+    `template` is where to find the project's template if it moved."""
     project_dir = Path(project_dir).resolve()
     provenance = read_provenance(project_dir)
     check_task_name(name)
     if layer not in LAYERS:
         raise UsageError(f"unknown layer {layer!r}; use one of: {', '.join(LAYERS)}")
     task = {"name": name, "module": module_name(name), "layer": layer, "input": input_task}
-    with open_recorded_template(provenance) as template_dir:
+    with open_recorded_template(provenance, template) as template_dir:
         overlay = Path(template_dir) / OVERLAY
         if not overlay.is_dir():
             raise UsageError(
@@ -107,7 +117,7 @@ def _render_overlay(overlay: Path, context: dict, task: dict, project_dir: Path)
             for source, target in targets.items()
         }
         _check_against_project(project_dir, is_new, task)
-        return {
+        rendered = {
             target: (
                 env.from_string(source.read_text(encoding="utf-8")).render(
                     cookiecutter=context["cookiecutter"], task=task
@@ -118,6 +128,23 @@ def _render_overlay(overlay: Path, context: dict, task: dict, project_dir: Path)
         }
     except TemplateError as error:
         raise GenerationFailed(f"the template's {OVERLAY}/ failed: {one_line(error)}") from None
+    for target, (text, is_new) in rendered.items():
+        if is_new and target.endswith(".py"):
+            _refuse_clash(target, text, task["name"])
+    return rendered
+
+
+def _refuse_clash(target: str, text: str, name: str) -> None:
+    """Refuse a task name that a new module also takes for something else (e.g. an import)."""
+    try:
+        tree = ast.parse(text, filename=target)
+    except SyntaxError as error:
+        raise GenerationFailed(
+            f"the template's {OVERLAY}/ made invalid {target}: {error}"
+        ) from None
+    bound = [n for node in tree.body for n in _names_defined(node)]
+    if bound.count(name) > 1:
+        raise UsageError(f"invalid task name {name!r}: {target} uses that name for something else")
 
 
 def _check_against_project(project_dir: Path, targets: dict[str, bool], task: dict) -> None:

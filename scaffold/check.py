@@ -9,15 +9,15 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from scaffold.errors import TemplateVersionUnavailable, UsageError
+from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
 from scaffold.files import read_project_files
 from scaffold.provenance import PENDING_FILE, Provenance, read_provenance
 from scaffold.rendering import render_files
 from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
-_CONFLICT_START = re.compile(rb"^<{7} ", re.MULTILINE)
-_CONFLICT_END = re.compile(rb"^>{7} ", re.MULTILINE)
+# The opening or closing line of a conflict block: either one left means it is not resolved.
+_CONFLICT_MARKER = re.compile(rb"^(<{7}|>{7})( |\r?$)", re.MULTILINE)
 
 
 @dataclass
@@ -40,6 +40,14 @@ class Status:
     def exit_code(self) -> int:
         return 1 if self.outdated or self.conflicted or self.pending_version else 0
 
+    @property
+    def summary(self) -> str:
+        if self.pending_version:
+            return "update waiting"
+        if self.outdated:
+            return "outdated"
+        return "conflicts" if self.conflicted else "up to date"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "project": str(self.project_dir),
@@ -47,7 +55,7 @@ class Status:
             "project_version": self.project_version,
             "latest_version": self.latest_version,
             "newer_commit": self.newer_commit,
-            "status": "outdated" if self.outdated else "up to date",
+            "status": self.summary,
             "edited": self.edited,
             "deleted": self.deleted,
             "conflicted": self.conflicted,
@@ -74,7 +82,7 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
     if (project_dir / PENDING_FILE).exists():
         pending = read_provenance(project_dir, PENDING_FILE)
         status.pending_version = pending.template_version
-        waiting = read_project_files(project_dir, pending.extra.get("conflicts", []))
+        waiting = read_project_files(project_dir, pending_conflicts(pending))
         status.conflicted = sorted(p for p, text in waiting.items() if has_conflict_markers(text))
     try:
         with open_recorded_template(provenance, template) as old_dir:
@@ -92,7 +100,7 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
 
 def has_conflict_markers(content: bytes) -> bool:
     """True when a file still holds an unresolved conflict from a merge."""
-    return bool(_CONFLICT_START.search(content) and _CONFLICT_END.search(content))
+    return bool(_CONFLICT_MARKER.search(content))
 
 
 def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:
@@ -112,3 +120,13 @@ def _newer(version: str, than: str) -> bool:
     with contextlib.suppress(InvalidVersion):
         return Version(version) > Version(than)
     return False
+
+
+def pending_conflicts(pending: Provenance) -> list[str]:
+    """The files a waiting update left conflicts in, as its pending provenance lists them."""
+    conflicts = pending.extra.get("conflicts", [])
+    if not isinstance(conflicts, list) or not all(isinstance(p, str) for p in conflicts):
+        raise ProvenanceError(
+            f"{PENDING_FILE} has no list of conflicted files; delete it and run the update again"
+        )
+    return conflicts

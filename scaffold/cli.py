@@ -140,8 +140,10 @@ def check(
         status = check_project(path, template)
     except ScaffoldError as error:
         if json_output:
-            typer.echo(json.dumps({"project": str(path), "status": "error", "error": str(error)}))
-        raise _fail(error) from None
+            report = {"project": str(path.resolve()), "status": "error", "error": str(error)}
+            typer.echo(json.dumps(report, indent=2))
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(2) from None  # whatever went wrong, the project's state is unknown
     if json_output:
         typer.echo(json.dumps(status.as_dict(), indent=2))
         raise typer.Exit(status.exit_code)
@@ -256,12 +258,15 @@ def add_task(
         typer.Option("--input", help="The task it reads. Default: the last task in tasks.py."),
     ] = None,
     layer: Annotated[Layer, typer.Option(help="Where its outputs land.")] = Layer.final,
+    template: Annotated[
+        str | None, typer.Option(help="Where the project's template is now, if it moved.")
+    ] = None,
 ) -> None:
     """Add a directory task to a generated project, wired to its input task, with a test."""
     from scaffold.add_task import add_task as add
 
     try:
-        added = add(path, name, input_task=input_task, layer=layer.value)
+        added = add(path, name, input_task=input_task, layer=layer.value, template=template)
     except ScaffoldError as error:
         raise _fail(error) from None
     typer.echo(f"Added {added.name} ({added.layer}, reads {added.input}) to {added.project_dir}:")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -9,8 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold import __version__
-from scaffold.check import has_conflict_markers, is_outdated
-from scaffold.errors import DirtyWorkTree, GenerationFailed, ScaffoldError, UsageError
+from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
+from scaffold.errors import (
+    DirtyWorkTree,
+    GenerationFailed,
+    ProvenanceError,
+    ScaffoldError,
+    UsageError,
+)
 from scaffold.files import project_path, read_project_files, temporary_beside
 from scaffold.git import uncommitted_changes
 from scaffold.merge import (
@@ -28,7 +35,7 @@ from scaffold.provenance import (
     read_provenance,
     write_provenance,
 )
-from scaffold.rendering import public_answers, render_files
+from scaffold.rendering import BUNDLED, public_answers, render_files
 from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
@@ -92,11 +99,21 @@ def update_project(
             if change.content is not None
         }
         return result
+    before = {
+        path: _digest(yours.get(path))
+        for change in changes
+        if change.action in WRITES
+        for path in filter(None, (change.path, change.old_path))
+    }
     apply_changes(project_dir, changes)
     updated = Provenance(
         template_name=info.name,
         template_version=info.version,
-        template_source=current.source,
+        # --template is where to read the template this time; the project keeps naming its
+        # own template, unless it leaves the bundled one for another.
+        template_source=(
+            current.source if provenance.template_source == BUNDLED else provenance.template_source
+        ),
         answers=public_answers(context),
         scaffold_version=__version__,
         checkout=current.checkout,
@@ -104,7 +121,11 @@ def update_project(
         extra=provenance.extra,
     )
     if result.conflicts:
-        updated.extra = {**updated.extra, "conflicts": [c.path for c in result.conflicts]}
+        updated.extra = {
+            **updated.extra,
+            "conflicts": [change.path for change in result.conflicts],
+            "before_update": before,
+        }
         write_provenance(project_dir, updated, PENDING_FILE)
     else:
         write_provenance(project_dir, updated)
@@ -118,14 +139,30 @@ def finish_update(project_dir: Path | str) -> Provenance:
         read_provenance(project_dir)  # says so when it is not a scaffold project at all
         raise UsageError(f"no update of {project_dir} is waiting to be finished")
     pending = read_provenance(project_dir, PENDING_FILE)
-    conflicts = [str(path) for path in pending.extra.pop("conflicts", [])]
-    files = read_project_files(project_dir, conflicts)
+    conflicts = pending_conflicts(pending)
+    before = pending.extra.get("before_update")
+    if not isinstance(before, dict):
+        raise ProvenanceError(
+            f"{PENDING_FILE} does not say what the update changed; delete it and run the"
+            " update again"
+        )
+    files = read_project_files(project_dir, before)
+    if before and all(_digest(files.get(path)) == digest for path, digest in before.items()):
+        raise UsageError(
+            f"every file the update changed is as it was before the update (undone with git?);"
+            f" delete {PENDING_FILE}, then run `scaffold update` again"
+        )
     left = [path for path in conflicts if has_conflict_markers(files.get(path, b""))]
     if left:
         raise UnresolvedConflicts(
             f"conflict markers are left in {', '.join(left)}; resolve them, then run"
             " `scaffold update --continue` again"
         )
+    pending.extra = {
+        key: value
+        for key, value in pending.extra.items()
+        if key not in ("conflicts", "before_update")
+    }
     write_provenance(project_dir, pending)
     (project_dir / PENDING_FILE).unlink()
     return pending
@@ -159,6 +196,10 @@ def apply_changes(project_dir: Path, changes: list[Change]) -> None:
         if gone:
             project_path(project_dir, gone).unlink(missing_ok=True)
             _remove_empty_parents(project_dir, project_path(project_dir, gone).parent)
+
+
+def _digest(content: bytes | None) -> str | None:
+    return hashlib.sha256(content).hexdigest() if content is not None else None
 
 
 def _left_behind(

@@ -1,5 +1,6 @@
 """`scaffold add task` on a generated project: new code and its test, nothing else touched."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -7,13 +8,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from scaffold.add_task import module_name
 from scaffold.cli import app
 from scaffold.generate import new_project
-from tests.conftest import bake_bundled_version
+from tests.conftest import TEMPLATE_DIR, bake_bundled_version
 
 runner = CliRunner()
 PACKAGE = "lab_images"
 TASKS = f"src/{PACKAGE}/tasks.py"
+LONGEST = "NormalizedGreenChannelStatisticsPerImage"  # 40 characters, the most a name may have
 
 
 def invoke(*args):
@@ -67,6 +70,9 @@ def test_defaults_read_the_last_task(project):
         (["Green-Channel"], "invalid task name"),
         (["None"], "invalid task name"),
         (["Exception"], "built-in Exception"),
+        (["TestSet"], "pytest would collect"),
+        (["EXT"], "tests/test_ext.py uses that name"),
+        (["A" * 41], "at most 40 characters"),
         (["Blur", "--input", "Nope"], "unknown input task 'Nope'"),
         (["Blur", "--layer", "raw"], "'raw' is not one of"),
     ],
@@ -115,6 +121,7 @@ def test_template_version_without_add_task_says_to_update(tmp_path):
 def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(project):
     assert invoke("add", "task", "GreenChannel", project, "--input", "ToNumpy").exit_code == 0
     assert invoke("add", "task", "Blur", project, "--layer", "interim").exit_code == 0
+    assert invoke("add", "task", LONGEST, project, "--input", "Blur").exit_code == 0
 
     def run(*command):
         return subprocess.run(
@@ -129,12 +136,13 @@ def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(pro
     assert install.returncode == 0, install.stderr
     try:
         tests = run("pytest", "-q", "-p", "no:cacheprovider",
-                    "tests/test_green_channel.py", "tests/test_blur.py")  # fmt: skip
+                    "tests/test_green_channel.py", "tests/test_blur.py",
+                    f"tests/test_{module_name(LONGEST)}.py")  # fmt: skip
         samples = run(PACKAGE, "samples")
         pipeline = run(PACKAGE, "run", "Blur")
     finally:
         run("pip", "uninstall", "-y", "lab-images")
-    assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout + tests.stderr
+    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout + tests.stderr
     assert samples.returncode == 0, samples.stderr
     assert pipeline.returncode == 0, pipeline.stdout + pipeline.stderr
     outputs = sorted((project / "data" / PACKAGE / "interim" / "Blur").rglob("*.npy"))
@@ -175,3 +183,17 @@ def test_only_task_classes_are_inputs(project):
 
     assert default.exit_code == 0 and "reads RedChannel" in default.output
     assert settings.exit_code == 2 and "unknown input task 'Settings'" in settings.stderr
+
+
+def test_moved_template_is_found_through_template_option(tmp_path):
+    template = tmp_path / "team-template"
+    shutil.copytree(TEMPLATE_DIR, template, ignore=shutil.ignore_patterns("__pycache__"))
+    project = new_project("Lab Images", output_dir=tmp_path, template=str(template)).project_dir
+    moved = template.rename(tmp_path / "moved-template")
+
+    lost = invoke("add", "task", "Blur", project)
+    found = invoke("add", "task", "Blur", project, "--template", moved)
+
+    assert lost.exit_code == 2 and "cannot use template" in lost.stderr
+    assert found.exit_code == 0, found.output
+    assert "class Blur(DirectoryTask):" in (project / TASKS).read_text()

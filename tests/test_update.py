@@ -257,7 +257,8 @@ def test_moved_template_is_found_through_template_option(edited_project, team_te
     assert lost.exit_code == 2 and "--template" in lost.stderr
     assert result.exit_code == 0, result.output
     assert (edited_project / "CONTRIBUTING.md").read_text() == CONTRIBUTING
-    assert read_provenance(edited_project).template_source == str(moved)
+    # --template says where to read the template this time; the project keeps its own source.
+    assert read_provenance(edited_project).template_source == str(team_template.root)
 
 
 def test_git_plus_url_templates_update(tmp_path, team_template):
@@ -428,3 +429,67 @@ def test_check_sees_a_newer_commit_of_the_same_version(edited_project, team_temp
 
     assert result.exit_code == 1
     assert f"commit {newer[:12]} is newer" in result.output
+
+
+@pytest.fixture
+def conflicted_project(tmp_path, team_template):
+    project = make_project(team_template, tmp_path / "projects")
+    user_edits(project, conflicting=True)
+    team_template.release_b()
+    assert invoke("update", project).exit_code == 1
+    return project
+
+
+def test_continue_refuses_an_update_undone_with_git(conflicted_project, team_template):
+    git("checkout", ".", cwd=conflicted_project)  # the pending file is untracked and stays
+    git("clean", "-fdq", "-e", ".scaffold-update.json", cwd=conflicted_project)
+
+    result = invoke("update", conflicted_project, "--continue")
+
+    assert result.exit_code == 2
+    assert (
+        "as it was before the update" in result.stderr and ".scaffold-update.json" in result.stderr
+    )
+    assert read_provenance(conflicted_project).template_version == team_template.version_a
+
+
+def test_continue_refuses_half_removed_markers(conflicted_project, team_template):
+    tasks = (conflicted_project / TASKS).read_text()
+    (conflicted_project / TASKS).write_text(tasks.replace("<<<<<<< yours\n", ""))
+
+    result = invoke("update", conflicted_project, "--continue")
+
+    assert result.exit_code == 1 and TASKS in result.stderr
+    assert read_provenance(conflicted_project).template_version == team_template.version_a
+
+
+def test_check_json_reports_a_waiting_update(conflicted_project):
+    result = invoke("check", conflicted_project, "--json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["status"] == "update waiting" and report["update_waiting_for"] == "9.0.0"
+    assert TASKS in report["conflicted"]
+
+
+def test_corrupt_pending_file_is_a_clean_error(conflicted_project):
+    pending = conflicted_project / ".scaffold-update.json"
+    data = json.loads(pending.read_text())
+    pending.write_text(json.dumps({**data, "conflicts": None}))
+
+    check = invoke("check", conflicted_project)
+    finish = invoke("update", conflicted_project, "--continue")
+
+    assert check.exit_code == 2 and finish.exit_code == 2
+    assert "delete it" in check.stderr and "delete it" in finish.stderr
+
+
+def test_markers_in_an_up_to_date_project_fail_check(edited_project):
+    with open(edited_project / "README.md", "a") as handle:
+        handle.write("<<<<<<< yours\nmine\n=======\ntheirs\n>>>>>>> other\n")
+
+    result = invoke("check", edited_project, "--json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["status"] == "conflicts" and report["conflicted"] == ["README.md"]

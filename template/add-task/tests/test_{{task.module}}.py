@@ -1,4 +1,4 @@
-"""{{ task.name }}, run by the real luisy command: every input file, transformed."""
+"""The {{ task.name }} task through the real luisy command."""
 
 import os
 
