@@ -109,11 +109,7 @@ def update_project(
     updated = Provenance(
         template_name=info.name,
         template_version=info.version,
-        # --template is where to read the template this time; the project keeps naming its
-        # own template, unless it leaves the bundled one for another.
-        template_source=(
-            current.source if provenance.template_source == BUNDLED else provenance.template_source
-        ),
+        template_source=_recorded_source(provenance, current.source),
         answers=public_answers(context),
         scaffold_version=__version__,
         checkout=current.checkout,
@@ -121,15 +117,18 @@ def update_project(
         extra=provenance.extra,
     )
     if result.conflicts:
-        updated.extra = {
-            **updated.extra,
-            "conflicts": [change.path for change in result.conflicts],
-            "before_update": before,
-        }
+        conflicts = [change.path for change in result.conflicts]
+        updated.extra = {**updated.extra, "conflicts": conflicts, "before_update": before}
         write_provenance(project_dir, updated, PENDING_FILE)
     else:
         write_provenance(project_dir, updated)
     return result
+
+
+def _recorded_source(provenance: Provenance, used: str) -> str:
+    """--template says where to read the template this time; the project keeps naming its own
+    template, unless it leaves the bundled template for another."""
+    return used if provenance.template_source == BUNDLED else provenance.template_source
 
 
 def finish_update(project_dir: Path | str) -> Provenance:

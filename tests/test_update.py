@@ -493,3 +493,14 @@ def test_markers_in_an_up_to_date_project_fail_check(edited_project):
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["status"] == "conflicts" and report["conflicted"] == ["README.md"]
+
+
+def test_bundled_project_can_move_to_a_team_copy_of_the_template(tmp_path):
+    project = bake_bundled_version("1.0.0", "Team Pipeline", tmp_path)
+    team_copy = tmp_path / "team-template"
+    shutil.copytree(TEMPLATE_DIR, team_copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+    result = invoke("update", project, "--template", team_copy)
+
+    assert result.exit_code == 0, result.output
+    assert read_provenance(project).template_source == str(team_copy)
