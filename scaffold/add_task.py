@@ -12,13 +12,12 @@ from __future__ import annotations
 import ast
 import builtins
 import keyword
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import GenerationFailed, UsageError
-from scaffold.files import project_path, temporary_beside
+from scaffold.files import project_path, replace_files
 from scaffold.provenance import read_provenance
 from scaffold.rendering import build_answers, importable, one_line
 from scaffold.templates import read_template_info
@@ -203,7 +202,7 @@ def _names_defined(node: ast.stmt) -> list[str]:
 
 def _write(project_dir: Path, rendered: dict[str, tuple[str, bool]], added: AddedTask) -> None:
     """Create the new files, then swap in the extended ones; on failure undo what was done."""
-    staged: list[tuple[Path, Path]] = []
+    extended = []
     created: list[Path] = []
     try:
         for target, (text, is_new) in rendered.items():
@@ -212,9 +211,7 @@ def _write(project_dir: Path, rendered: dict[str, tuple[str, bool]], added: Adde
                 existing = path.read_text(encoding="utf-8")
                 if existing and not existing.endswith("\n"):
                     existing += "\n"
-                temporary = temporary_beside(path)
-                temporary.write_text(existing + text, encoding="utf-8")
-                staged.append((temporary, path))
+                extended.append((path, (existing + text).encode("utf-8"), path))
                 added.extended.append(target)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,11 +219,8 @@ def _write(project_dir: Path, rendered: dict[str, tuple[str, bool]], added: Adde
                     created.append(path)
                     handle.write(text)
                 added.created.append(target)
-        for temporary, path in staged:
-            os.replace(temporary, path)
+        replace_files(extended)
     except OSError as error:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
         for path in created:
             path.unlink(missing_ok=True)
         raise GenerationFailed(f"adding the task failed, nothing changed: {error}") from None

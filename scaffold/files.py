@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -30,3 +32,24 @@ def read_project_files(project_dir: Path, paths: Iterable[str]) -> dict[str, byt
         if path.is_file():
             contents[relative] = path.read_bytes()
     return contents
+
+
+def replace_files(writes: Iterable[tuple[Path, bytes, Path | None]]) -> None:
+    """Write each (target, content, file to take the mode from) beside its target first, then
+    rename them all over their targets. A failure while writing removes the temporary files and
+    leaves every target as it was."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, content, mode_source in writes:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = temporary_beside(target)
+            staged.append((temporary, target))
+            temporary.write_bytes(content)
+            if mode_source is not None and mode_source.is_file():
+                shutil.copymode(mode_source, temporary)
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise

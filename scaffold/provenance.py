@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scaffold.errors import ProvenanceError
-from scaffold.files import temporary_beside
+from scaffold.files import replace_files
 
 PROVENANCE_FILE = ".scaffold.json"
 # Written instead of PROVENANCE_FILE by an update that left conflicts, and moved over it by
@@ -41,14 +40,7 @@ def write_provenance(
 ) -> Path:
     """Write the provenance file atomically into `project_dir` and return its path."""
     path = Path(project_dir) / filename
-    tmp = temporary_beside(path)
-    try:
-        with open(tmp, "x", encoding="utf-8") as handle:
-            handle.write(provenance.to_json())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    replace_files([(path, provenance.to_json().encode("utf-8"), None)])
     return path
 
 

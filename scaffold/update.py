@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from scaffold.errors import (
     ScaffoldError,
     UsageError,
 )
-from scaffold.files import project_path, read_project_files, temporary_beside
+from scaffold.files import project_path, read_project_files, replace_files
 from scaffold.git import uncommitted_changes
 from scaffold.merge import (
     CONFLICT,
@@ -169,24 +167,18 @@ def finish_update(project_dir: Path | str) -> Provenance:
 
 def apply_changes(project_dir: Path, changes: list[Change]) -> None:
     """Write every change: first all new contents beside their targets, then the renames."""
-    staged: list[tuple[Path, Path]] = []
+    writes = [
+        (
+            project_path(project_dir, change.path),
+            change.content,
+            project_path(project_dir, change.old_path or change.path),
+        )
+        for change in changes
+        if change.action in WRITES
+    ]
     try:
-        for change in changes:
-            if change.action not in WRITES:
-                continue
-            target = project_path(project_dir, change.path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = temporary_beside(target)
-            staged.append((temporary, target))
-            temporary.write_bytes(change.content)
-            previous = project_path(project_dir, change.old_path or change.path)
-            if previous.is_file():
-                shutil.copymode(previous, temporary)
-        for temporary, target in staged:
-            os.replace(temporary, target)
+        replace_files(writes)
     except OSError as error:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
         raise GenerationFailed(
             f"writing the update failed: {error}; `git status` shows what changed"
         ) from None
