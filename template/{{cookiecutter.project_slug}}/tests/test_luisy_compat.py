@@ -11,7 +11,7 @@ import pytest
 from luisy import ExternalTask, raw
 from luisy.targets import DirectoryTarget
 
-from {{ cookiecutter.package_name }} import luisy_compat
+from {{ cookiecutter.package_name }} import luisy_compat, luisy_speedups
 
 from conftest import PACKAGE, PROJECT_ROOT
 
@@ -44,6 +44,68 @@ def test_original_is_standard_misses_frozen_modules():
 def test_skimage_maps_to_scikit_image():
     mapper = code_inspection.make_pypi_mapper()
     assert mapper("skimage") == "scikit_image"
+
+
+def test_luisys_pypi_map_answers_first(monkeypatch):
+    """The mapper asks importlib.metadata only about names luisy's own map does not know."""
+    monkeypatch.setattr(code_inspection, "get_irregular_pypi_names", lambda: {"skimage": "mine"})
+    mapper = code_inspection.make_pypi_mapper()
+    assert mapper("skimage") == "mine"
+    assert mapper("no_such_module_here") == "no_such_module_here"
+
+
+def test_luisys_pypi_map_is_luisys_own():
+    """The fix lives in the mapper; luisy's map keeps what luisy returns."""
+    luisys_own = luisy_speedups._original["get_irregular_pypi_names"]
+    assert luisys_own.__module__ == "luisy.code_inspection"
+    assert code_inspection.get_irregular_pypi_names() == luisys_own()
+
+
+# What luisy's hashing gives this source on Python 3.11 (luisy's own produce_node_hash there).
+HASHED_SOURCE = """class Loader(Base, metaclass=Meta):
+    "Doc."
+    size: int = 3
+
+    def read(self, path, *rest, mode="r", **options) -> bytes:
+        with open(path, mode) as handle:
+            return handle.read()[: self.size]
+
+
+def total(values, start=0):
+    return sum(v for v in values if v is not None) + start
+"""
+HASH_ON_PYTHON_3_11 = "fb50772ff72ab75e736f9f5faadf5559"
+
+
+def test_hashes_do_not_change_with_the_python_version():
+    """ast.dump writes more fields on 3.12 and fewer on 3.13, which changed every hash."""
+    assert code_inspection.produce_node_hash(ast.parse(HASHED_SOURCE)) == HASH_ON_PYTHON_3_11
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="Python 3.11's ast.dump is the model")
+def test_dump_is_python_3_11s_for_this_projects_code():
+    for path in sorted(PROJECT_ROOT.glob("src/*/*.py")) + sorted(PROJECT_ROOT.glob("tests/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            expected = ast.dump(node, annotate_fields=False)
+            assert luisy_compat.dump_as_python_3_11(node) == expected, path
+
+
+def test_requirements_parser_imports():
+    """luisy's requirements-parser imports pkg_resources: gone from setuptools 81 and not in
+    Python 3.12+ venvs (pin: setuptools<81)."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import requirements"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_pkg_resources_deprecation_is_silenced():
+    code = f"import {PACKAGE}, requirements"
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pkg_resources" not in result.stderr
 
 
 def test_docstrings_are_removed_without_ast_str(monkeypatch):
@@ -79,13 +141,13 @@ def test_two_directory_tasks_read_with_their_own_reader(tmp_path):
     (tmp_path / "f.txt").write_text("content")
     shared_reader = DirectoryTarget.read_file
 
-    @decorators.make_directory_output(lambda path: ("first", path))
+    @luisy_compat.make_directory_output(lambda path: ("first", path))
     @raw
     class First(ExternalTask):
         def get_folder_name(self):
             return ""
 
-    @decorators.make_directory_output(lambda path: ("second", path))
+    @luisy_compat.make_directory_output(lambda path: ("second", path))
     @raw
     class Second(ExternalTask):
         def get_folder_name(self):
@@ -96,6 +158,27 @@ def test_two_directory_tasks_read_with_their_own_reader(tmp_path):
     assert [label for label, _ in first.read()] == ["first"]
     assert [label for label, _ in second.read()] == ["second"]
     assert DirectoryTarget.read_file is shared_reader
+
+
+def test_luisys_directory_output_is_left_as_it_is():
+    """Code that calls luisy's decorator gets luisy's (flat, name-matched) target."""
+    assert decorators.make_directory_output.__module__ == "luisy.decorators"
+
+
+def test_luisy_style_pattern_reads_matching_files_at_any_depth(tmp_path):
+    """As in luisy, the pattern is searched in each file name: '.csv' reads every CSV file."""
+    for name in ("b.csv", "sub/a.csv", "sub/deeper/c.CSV.csv", "notes.txt", ".hidden.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+
+    @luisy_compat.make_directory_output(lambda path: path, regex_pattern=".csv")
+    @raw
+    class Tables(ExternalTask):
+        def get_folder_name(self):
+            return ""
+
+    target = Tables.target_cls(path=str(tmp_path))
+    assert target.relative_paths() == ["b.csv", "sub/a.csv", "sub/deeper/c.CSV.csv"]
 
 
 def test_hashing_works_for_the_pipeline_tasks():

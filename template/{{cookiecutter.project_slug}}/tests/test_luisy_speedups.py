@@ -1,9 +1,12 @@
 """luisy's hashing computed once per process gives exactly luisy's own hashes."""
 
 import ast
+import importlib
+import sys
 from pathlib import Path
 
 import luisy.code_inspection as code_inspection
+import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }} import luisy_compat, luisy_speedups
@@ -23,7 +26,14 @@ def luisy_without_speedups(monkeypatch):
         luisy_speedups._original["get_all_deps_with_versions"],
     )
     monkeypatch.setattr(
-        code_inspection, "get_irregular_pypi_names", luisy_compat.get_irregular_pypi_names
+        code_inspection,
+        "get_irregular_pypi_names",
+        luisy_speedups._original["get_irregular_pypi_names"],
+    )
+    monkeypatch.setattr(
+        luisy_compat,
+        "distribution_import_names",
+        luisy_speedups._original["distribution_import_names"],
     )
 
 
@@ -60,9 +70,10 @@ def test_dependencies_match_pipdeptree_subprocess():
         assert luisy_speedups.get_all_deps_with_versions(package) == subprocess_version(package)
 
 
-def test_missing_distribution_is_a_clear_error():
-    with pytest.raises(RuntimeError, match="pip install -e"):
-        luisy_speedups.get_all_deps_with_versions("no-such-distribution-here")
+def test_a_distribution_that_is_not_installed_has_no_dependencies():
+    """luisy's documented answer (its own call fails with pipdeptree 3)."""
+    assert luisy_speedups.get_all_deps_with_versions("no-such-distribution-here") == {}
+    assert code_inspection.get_all_deps("no-such-distribution-here") == set()
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -73,6 +84,40 @@ def test_walks_are_luisys_own(task, monkeypatch):
     assert fast[0] == original[0]
     assert fast[1] == original[1]
     assert fast[2] == original[2]
+
+
+def test_walk_steps_go_through_luisys_walk_nodes(monkeypatch):
+    """What replaces luisy's walk_nodes (a test's mock, a later fix) sees every step."""
+    steps = []
+
+    def recording_walk(name, module, parent="", parent_module=""):
+        steps.append((name, parent))
+        return luisy_speedups.walk_nodes(name, module, parent, parent_module)
+
+    monkeypatch.setattr(code_inspection, "walk_nodes", recording_walk)
+    luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
+    assert ("ToNumpy", "RedChannel") in steps
+
+
+def test_remembered_walks_follow_a_replaced_luisy_function(monkeypatch):
+    before = luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
+    assert len(before[0]) > 1
+    monkeypatch.setattr(code_inspection, "get_varnames_delta", lambda node: np.array([]))
+    assert len(luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")[0]) == 1
+    monkeypatch.undo()
+    assert luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks") == before
+
+
+def test_remembered_walks_follow_a_changed_source_file(tmp_path, monkeypatch):
+    module = tmp_path / "changing_module_here.py"
+    module.write_text("def task():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = luisy_speedups.walk_nodes("task", "changing_module_here")[0]
+    module.write_text("def task():\n    return 1 + 2\n")
+    importlib.invalidate_caches()
+    second = luisy_speedups.walk_nodes("task", "changing_module_here")[0]
+    sys.modules.pop("changing_module_here")
+    assert first != second
 
 
 def test_remembered_walks_are_copies():
@@ -89,30 +134,50 @@ def test_forget_drops_what_was_remembered():
     assert luisy_speedups._walks == {}
 
 
-def test_a_run_in_an_unchanged_environment_reads_no_distribution_metadata(workspace):
+def test_a_run_in_an_unchanged_environment_reads_no_distribution_metadata(workspace, monkeypatch):
     distribution = PACKAGE.replace("_", "-")
     luisy_speedups.forget()
     first = luisy_speedups.get_all_deps_with_versions(distribution)
     assert (workspace.root / luisy_speedups.CACHE_FILE).exists()
 
     luisy_speedups.forget()  # as in a new process
+    monkeypatch.setattr(luisy_speedups, "_dependencies", not_to_be_called)
     second = luisy_speedups.get_all_deps_with_versions(distribution)
 
     assert second == first
-    assert luisy_speedups._installed_tree.cache_info().currsize == 0
 
 
-def test_a_new_distribution_invalidates_the_cache(workspace, tmp_path, monkeypatch):
-    distribution = PACKAGE.replace("_", "-")
-    luisy_speedups.forget()
-    luisy_speedups.get_all_deps_with_versions(distribution)
+def not_to_be_called(*args):
+    raise AssertionError("read the installed distributions")
+
+
+def test_a_new_distribution_is_seen_at_once(workspace, tmp_path, monkeypatch):
+    """Remembered values are checked against the installed distributions on every use."""
+    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {}
     site = tmp_path / "site"
     (site / "newcomer-1.0.dist-info").mkdir(parents=True)
-    (site / "newcomer-1.0.dist-info" / "METADATA").write_text("Name: newcomer\nVersion: 1.0\n")
+    (site / "newcomer-1.0.dist-info" / "METADATA").write_text(
+        "Name: newcomer\nVersion: 1.0\nRequires-Dist: numpy>=1.0,<9\n"
+    )
     monkeypatch.syspath_prepend(str(site))
 
-    luisy_speedups.forget()
-    luisy_speedups.get_all_deps_with_versions(distribution)
+    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {"numpy": "numpy>=1.0,<9"}
+    monkeypatch.undo()
+    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {}
 
-    assert luisy_speedups._installed_tree.cache_info().currsize == 1
-    luisy_speedups.forget()
+
+class FakeDistributions:
+    """What luisy's get_irregular_pypi_names reads, for one distribution."""
+
+    def __init__(self, include_egg):
+        self.include_egg = include_egg
+
+    def get_distributions(self):
+        return [type("Distribution", (), {"name": "Py-Thing", "modules": ["thing"]})]
+
+
+def test_pypi_names_follow_what_luisy_reads_them_with(monkeypatch):
+    code_inspection.get_irregular_pypi_names()
+    monkeypatch.setattr(code_inspection, "DistributionPath", FakeDistributions)
+    assert code_inspection.get_irregular_pypi_names() == {"thing": "py_thing"}
+    assert code_inspection.make_pypi_mapper()("thing") == "py_thing"

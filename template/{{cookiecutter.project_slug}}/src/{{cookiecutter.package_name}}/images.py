@@ -1,5 +1,7 @@
 """Per-file work on images: plain functions on arrays, no luisy in sight."""
 
+import re
+
 import numpy as np
 from skimage import io
 
@@ -8,8 +10,8 @@ from skimage import io
 IMAGE_EXTENSIONS = (
     {%- for extension in extensions %}".{{ extension.lstrip('.') }}"{{ ", " if not loop.last }}{% endfor %}
     {%- if extensions | length == 1 %},{% endif %})
-# The same list as a luisy directory-output regex over paths relative to the raw folder.
-IMAGE_PATTERN = r"(?i).*\.(" + "|".join(ext[1:] for ext in IMAGE_EXTENSIONS) + ")"
+# The same list as a luisy directory-output regex, searched in each file name as luisy does.
+IMAGE_PATTERN = r"(?i)\.(" + "|".join(re.escape(ext[1:]) for ext in IMAGE_EXTENSIONS) + r")\Z"
 
 
 def read_image(filepath):

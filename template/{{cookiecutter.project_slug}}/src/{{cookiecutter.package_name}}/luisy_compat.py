@@ -2,16 +2,24 @@
 
 luisy is archived upstream, so nothing here will be fixed there. Each fix names the breakage it
 answers and has a test in tests/test_luisy_compat.py that fails without it. Breakages answered by
-a dependency instead (grpcio, pipdeptree<4) are explained next to the pins in pyproject.toml.
-`apply()` runs when this package is imported, before any task module uses luisy.
+a dependency instead (grpcio, pipdeptree<4, setuptools<81) are explained next to the pins in
+pyproject.toml. `apply()` runs when this package is imported, before any task module uses luisy.
+
+The fixes keep luisy's contract: luisy's own test suite (its 1.4.7 release) passes with them
+installed. Code that calls luisy's public functions gets luisy's behaviour, except where luisy
+breaks on today's Python and libraries. The one place where this project wants more than luisy
+gives (folders of input files) is this project's own `make_directory_output`, used by its tasks;
+luisy's decorator of that name is left as it is.
 """
 
 import ast
+import hashlib
 import importlib.metadata
 import logging
 import os
 import re
 import sys
+import warnings
 
 import luigi
 import pandas as pd
@@ -36,13 +44,23 @@ def _not_noise(record):
 for _logger_name in ("luigi-interface", "luigi-interface.luisy-interface", "luisy.code_inspection"):
     logging.getLogger(_logger_name).addFilter(_not_noise)
 
+# luisy's requirements-parser 0.5.0 imports pkg_resources, which setuptools 80 (the last release
+# that has it, see pyproject.toml) announces as deprecated on every run. Only that warning, only
+# from that import, is silenced.
+warnings.filterwarnings(
+    "ignore",
+    message="pkg_resources is deprecated as an API",
+    category=UserWarning,
+    module=r"requirements\.requirement\Z",
+)
+
 import luisy.code_inspection as code_inspection  # noqa: E402
-import luisy.decorators as decorators  # noqa: E402
 from luisy.targets import DirectoryTarget  # noqa: E402
 
 _original = {
     "is_standard": code_inspection.is_standard,
-    "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
+    "make_pypi_mapper": code_inspection.make_pypi_mapper,
+    "produce_node_hash": code_inspection.produce_node_hash,
 }
 
 
@@ -52,16 +70,34 @@ def is_standard(package_name):
     return package_name in sys.stdlib_module_names or _original["is_standard"](package_name)
 
 
-def get_irregular_pypi_names():
-    """luisy maps import names to distributions from top_level.txt, which meson-built wheels
-    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image."""
-    names = _original["get_irregular_pypi_names"]()
+def distribution_import_names():
+    """{import name: distribution} where they differ, from importlib.metadata, in luisy's
+    spelling (lower case, '_' for '-')."""
+    names = {}
     for module, distributions in importlib.metadata.packages_distributions().items():
         module = module.lower().replace("-", "_")
         distribution = distributions[0].lower().replace("-", "_")
         if module != distribution:
             names.setdefault(module, distribution)
     return names
+
+
+def make_pypi_mapper():
+    """luisy maps import names to distributions with `get_irregular_pypi_names()`, which reads
+    top_level.txt; meson-built wheels such as scikit-image have none, so `skimage` stays
+    unmapped. This mapper answers as luisy's does for every name luisy's map knows, and asks
+    importlib.metadata only about the others. `get_irregular_pypi_names` itself is luisy's."""
+    special_pypi = code_inspection.get_irregular_pypi_names()
+    more = []
+
+    def package_name_to_pypi(package):
+        if package in special_pypi:
+            return special_pypi[package]
+        if not more:
+            more.append(distribution_import_names())
+        return more[0].get(package, package)
+
+    return package_name_to_pypi
 
 
 def _imports(module_tree):
@@ -114,10 +150,47 @@ def _remove_docstrings(node):
             _remove_docstrings(child)
 
 
+def produce_node_hash(node):
+    """luisy hashes `ast.dump(node, annotate_fields=False)`, whose text changed with Python 3.12
+    (a `type_params` field on functions and classes) and 3.13 (empty fields left out), so
+    every task's hash, and luisy's own expected hashes, changed with the interpreter. This hashes
+    the text Python 3.11 gives, on every version: unchanged code keeps its hash."""
+    code_inspection._remove_docstrings(node)
+    return hashlib.md5(dump_as_python_3_11(node).encode()).hexdigest()
+
+
+def dump_as_python_3_11(node):
+    """`ast.dump(node, annotate_fields=False)` as Python 3.11 writes it."""
+    if isinstance(node, list):
+        return "[" + ", ".join(dump_as_python_3_11(item) for item in node) + "]"
+    if not isinstance(node, ast.AST):
+        return repr(node)
+    parts = []
+    named = False  # once a field is left out, the ones after it are written with their names
+    for name in node._fields:
+        try:
+            value = getattr(node, name)
+        except AttributeError:
+            named = True
+            continue
+        if name == "type_params" and not value:
+            continue  # added in Python 3.12; code that runs on 3.11 has no type parameters
+        if value is None and getattr(type(node), name, ...) is None:
+            named = True  # an optional field that is not set
+            continue
+        text = dump_as_python_3_11(value)
+        parts.append(f"{name}={text}" if named else text)
+    return f"{type(node).__name__}({', '.join(parts)})"
+
+
 class SortedDirectoryTarget(DirectoryTarget):
-    """luisy's DirectoryTarget reads an unsorted, top-level-only listing and matches its regex
-    anywhere in the name. This one walks every subfolder in sorted order, skips hidden files and
-    folders, and matches the regex against the whole path relative to the folder."""
+    """The input folder of one of this project's tasks (see `make_directory_output` here).
+
+    Like luisy's DirectoryTarget, it reads the files whose name matches `regex_pattern` with
+    `re.search` (so luisy's `'.csv'` works as in luisy). Unlike it, on purpose and for this
+    project's tasks only: files in subfolders are read too (their names matched the same way),
+    in sorted order (luisy: the order of `os.listdir`), hidden files and folders are skipped,
+    and a missing folder says where the files should go."""
 
     @property
     def folder(self):
@@ -139,9 +212,8 @@ class SortedDirectoryTarget(DirectoryTarget):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             base = os.path.relpath(root, self.path)
             for name in files:
-                relative = name if base == "." else f"{base}/{name}".replace(os.sep, "/")
-                if not name.startswith(".") and re.fullmatch(self.regex_pattern, relative):
-                    found.append(relative)
+                if not name.startswith(".") and self.is_valid_file(name):
+                    found.append(name if base == "." else f"{base}/{name}".replace(os.sep, "/"))
         return sorted(found)
 
     def read(self):
@@ -152,8 +224,12 @@ class SortedDirectoryTarget(DirectoryTarget):
 
 
 def make_directory_output(read_file_func, regex_pattern=None):
-    """luisy's version assigns the reader onto its shared DirectoryTarget class, so the last
-    decorated task's reader wins for all of them. This one gives every task its own target."""
+    """This project's version of luisy's decorator for an ExternalTask that reads a folder.
+
+    luisy's `make_directory_output` assigns the reader onto its one shared DirectoryTarget
+    class, so with two decorated tasks the last one's reader is used for both. This one gives
+    every task its own target class (a SortedDirectoryTarget). luisy's own decorator is not
+    replaced: code that calls it keeps luisy's behaviour."""
 
     def directory_output(cls):
         if not issubclass(cls, luigi.ExternalTask):
@@ -172,7 +248,7 @@ def make_directory_output(read_file_func, regex_pattern=None):
             (SortedDirectoryTarget,),
             {
                 "read_file": read_file,
-                "regex_pattern": regex_pattern or ".*",
+                "regex_pattern": regex_pattern or "",
                 # Importable as <module>.<Task>.target_cls, so targets can go to worker processes.
                 "__module__": cls.__module__,
                 "__qualname__": f"{cls.__qualname__}.target_cls",
@@ -187,7 +263,7 @@ def make_directory_output(read_file_func, regex_pattern=None):
 def apply():
     """Install every fix into luisy; safe to call more than once."""
     code_inspection.is_standard = is_standard
-    code_inspection.get_irregular_pypi_names = get_irregular_pypi_names
+    code_inspection.make_pypi_mapper = make_pypi_mapper
     code_inspection.get_import_data = get_import_data
     code_inspection._remove_docstrings = _remove_docstrings
-    decorators.make_directory_output = make_directory_output
+    code_inspection.produce_node_hash = produce_node_hash

@@ -3,35 +3,61 @@
 Before any file is touched, luisy hashes every task: it walks the code each task uses (parsing
 each module and its imports again for every name it meets, with pandas tables per name), scans
 all installed distributions once per task, and starts a `pipdeptree` subprocess for every
-requirement. All of that depends only on the code and
-the installed distributions, which do not change during a run, so each piece is computed once
-per process and reused. What comes from the installed distributions is also kept in a small
-cache file in luisy's working dir, keyed on the distributions' metadata files, so a run in an
-unchanged environment reads none of them. The hashes stay exactly luisy's (see the tests).
+requirement. All of that depends only on the code, on luisy's functions and on the installed
+distributions, so each piece is computed once and reused while those stay the same:
+
+- parsed modules and walks are dropped when a walk starts from a task (as luisy's
+  `create_hashes` starts one per task) and a parsed module's file, or one of the luisy functions
+  a walk calls, was changed or replaced (a test's mock, say) since they were computed;
+- what comes from the installed distributions is keyed on their metadata files, checked on
+  every use, and kept in a small cache file in luisy's working dir, so a run in an unchanged
+  environment reads none of them.
+
+The hashes stay exactly luisy's (see the tests), and the walk calls luisy's module attributes
+(`code_inspection.walk_nodes` for its steps), so what luisy's tests patch is what runs.
 """
 
 import ast
-import contextlib
 import copy
-import functools
 import hashlib
 import importlib
+import importlib.metadata
 import inspect
-import io
 import json
 import os
 import sys
 
 import luisy.code_inspection as code_inspection
 import numpy as np
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from {{ cookiecutter.package_name }} import luisy_compat
 
 _original = {
     "walk_nodes": code_inspection.walk_nodes,
     "get_varnames_delta": code_inspection.get_varnames_delta,
     "get_all_deps_with_versions": code_inspection.get_all_deps_with_versions,
     "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
+    "distribution_import_names": luisy_compat.distribution_import_names,
 }
+# What luisy's get_irregular_pypi_names reads the installed distributions with.
+_DISTRIBUTION_PATH = code_inspection.DistributionPath
+# The luisy functions a walk calls: walks and parsed modules are kept while these stay the same.
+_WALK_USES = (
+    "walk_nodes",
+    "get_node",
+    "get_import_data",
+    "get_varnames_delta",
+    "produce_node_hash",
+    "_remove_docstrings",
+    "is_standard",
+    "is_builtin",
+    "VariablesReturner",
+)
 _walks = {}
+_parsed = {}  # module name -> (stamp of its source file, syntax tree, import rows)
+_walked_with = []  # the _WALK_USES functions the remembered walks were computed with
 # In luisy's working dir: what hashing read from the installed distributions, with the key of
 # the environment it was read from. JSON, so reading it never runs code.
 CACHE_FILE = ".luisy-environment-cache.json"
@@ -39,20 +65,47 @@ CACHE_FILE = ".luisy-environment-cache.json"
 _DEFINING = ("Store", "arg", "FunctionDef", "ClassDef", "ExceptHandler")
 
 
-@functools.cache
+def _stamp(module):
+    """What identifies the source a module was parsed from."""
+    path = getattr(module, "__file__", None)
+    try:
+        stat = os.stat(path)
+    except (OSError, TypeError):
+        return (id(module), path, None, None)
+    return (id(module), path, stat.st_mtime_ns, stat.st_size)
+
+
 def _parsed_module(module_name):
     """A module's syntax tree and import table, parsed once (luisy parses them per name)."""
     module = importlib.import_module(module_name)
-    tree = ast.parse(inspect.getsource(module))
-    imports = code_inspection.get_import_data(tree)
-    columns = [imports[name] for name in ("module", "varname", "used_name", "package")]
-    rows = list(zip(*columns, strict=True))
-    return tree, rows
+    stamp = _stamp(module)
+    if module_name not in _parsed or _parsed[module_name][0] != stamp:
+        tree = ast.parse(inspect.getsource(module))
+        imports = code_inspection.get_import_data(tree)
+        columns = [imports[name] for name in ("module", "varname", "used_name", "package")]
+        _parsed[module_name] = (stamp, tree, list(zip(*columns, strict=True)))
+    return _parsed[module_name][1:]
+
+
+def _drop_stale_walks():
+    """Forget walks and parsed modules if a luisy function a walk calls was replaced or a
+    parsed module's source changed since they were computed."""
+    uses = [getattr(code_inspection, name, None) for name in _WALK_USES]
+    changed = len(_walked_with) != len(uses) or any(
+        now is not then for now, then in zip(uses, _walked_with, strict=True)
+    )
+    if changed or any(
+        _stamp(sys.modules.get(name)) != stamp for name, (stamp, _, _) in _parsed.items()
+    ):
+        forget_code()
+    _walked_with[:] = uses
 
 
 def walk_nodes(variable_name, module_name, parent="", parent_module=""):
-    """luisy's walk over the code a name uses, with every module parsed once per process and
-    every walk remembered; it returns what luisy's `walk_nodes` returns."""
+    """luisy's walk over the code a name uses, with every module parsed once and every walk
+    remembered; it returns what luisy's `walk_nodes` returns."""
+    if not parent:  # a walk from a task, not a step of one
+        _drop_stale_walks()
     key = (variable_name, module_name, parent, parent_module)
     if key not in _walks:
         _walks[key] = _walk(variable_name, module_name, parent, parent_module)
@@ -94,7 +147,7 @@ def _walk(variable_name, module_name, parent, parent_module):
     next_level += [(row[1], row[0]) for row in relevant if row[3] == package]
     for name, name_module in next_level:
         if not name.startswith("__") and name != variable_name:
-            hashes_c, imports_c, visualization_c = walk_nodes(
+            hashes_c, imports_c, visualization_c = code_inspection.walk_nodes(
                 name, name_module, parent=variable_name, parent_module=module_name
             )
             hashes = hashes + hashes_c
@@ -121,63 +174,64 @@ def get_varnames_delta(node):
     return np.array(outside, dtype=object)
 
 
-@functools.cache
-def _installed_tree():
-    """pipdeptree's dependency tree of this environment, discovered the way its CLI does."""
-    from pipdeptree.__main__ import build_tree
-    from pipdeptree._cli import get_options
-
-    return build_tree(get_options(["--warn", "silence", "--json-tree"]))
-
-
-@functools.cache
-def _json_tree(distribution):
-    """What `python -m pipdeptree --packages <distribution> --json-tree` prints."""
-    from pipdeptree._render.json_tree import render_json_tree
-
-    tree = _installed_tree().filter_nodes([distribution], None)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        render_json_tree(tree)
-    return printed.getvalue()
-
-
 def get_all_deps_with_versions(package):
-    """luisy's {dependency: requirement} of an installed distribution, without a subprocess,
-    remembered across runs while the installed distributions stay the same."""
+    """luisy's {dependency: requirement} of an installed distribution (what it reads from
+    `pipdeptree --package <package> --json-tree`), without a subprocess, remembered while the
+    installed distributions stay the same. {} for a distribution that is not installed, as
+    luisy documents (pipdeptree 3 prints nothing there, so luisy's own call fails)."""
     package = package.replace("_", "-")
     return dict(_remembered("dependencies", package, lambda: _dependencies(package)))
 
 
 def _dependencies(package):
+    """The distribution's requirements that apply here, named as installed, with pipdeptree's
+    version text (specifiers sorted in reverse, '' for none)."""
     try:
-        tree = json.loads(_json_tree(package))
-    except Exception as error:  # pipdeptree's filter raises when the package is missing
-        raise RuntimeError(
-            f"luisy's hashing needs the distribution {package!r} installed: run"
-            " `python -m pip install -e .` in the project"
-        ) from error
-    if not tree:
+        distribution = importlib.metadata.distribution(canonicalize_name(package))
+    except (importlib.metadata.PackageNotFoundError, ValueError):
         return {}
+    requirements = []
+    for line in distribution.requires or []:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue  # pipdeptree skips these too, with a warning
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            requirements.append(requirement)
     harmonize = code_inspection._harmonize_package_name
-    return {
-        harmonize(dependency["package_name"]): harmonize(dependency["package_name"])
-        + dependency["required_version"].replace("Any", "")
-        for dependency in tree[0].get("dependencies", [])
-    }
+    dependencies = {}
+    for requirement in sorted(requirements, key=lambda r: canonicalize_name(r.name)):
+        name = harmonize(_installed_name(requirement.name))
+        specifiers = sorted((str(s) for s in requirement.specifier), reverse=True)
+        dependencies[name] = name + ",".join(specifiers)
+    return dependencies
+
+
+def _installed_name(name):
+    """A requirement's name as its installed distribution spells it (pipdeptree does this)."""
+    try:
+        return importlib.metadata.distribution(canonicalize_name(name)).metadata["Name"]
+    except importlib.metadata.PackageNotFoundError:
+        return name
 
 
 def get_irregular_pypi_names():
-    """The import-name -> distribution map, remembered across runs while the installed
-    distributions stay the same."""
+    """luisy's import-name -> distribution map, remembered while the installed distributions
+    (and what luisy reads them with) stay the same."""
+    if code_inspection.DistributionPath is not _DISTRIBUTION_PATH:
+        return _original["get_irregular_pypi_names"]()
     return dict(_remembered("pypi_names", "all", _original["get_irregular_pypi_names"]))
 
 
-def _environment_key():
-    """What the installed distributions are: the interpreter pipdeptree would inspect, and every
-    *.dist-info and *.egg-info on sys.path with the modification times of it and its metadata."""
-    from pipdeptree.__main__ import _resolve_python
+def distribution_import_names():
+    """luisy_compat's map from importlib.metadata, remembered the same way."""
+    compute = _original["distribution_import_names"]
+    return dict(_remembered("import_names", "all", compute))
 
+
+def _environment_key():
+    """What the installed distributions are: this interpreter, and every *.dist-info and
+    *.egg-info on sys.path with the modification times of it and its metadata."""
     found = []
     for folder in sys.path:
         try:
@@ -189,7 +243,7 @@ def _environment_key():
                 path = os.path.join(folder or ".", name)
                 times = [_mtime(path), _mtime(os.path.join(path, "METADATA"))]
                 found.append([folder, name, *times, _mtime(os.path.join(path, "PKG-INFO"))])
-    described = json.dumps([sys.executable, _resolve_python(None), found])
+    described = json.dumps([sys.executable, found])
     return hashlib.sha256(described.encode()).hexdigest()
 
 
@@ -213,8 +267,10 @@ _remembered_values = {}
 
 def _remembered(kind, name, compute):
     """`compute()`, read from the cache file when it was stored for the same environment."""
-    if not _remembered_values:
-        _remembered_values.update(_read_cache())
+    key = _environment_key()
+    if _remembered_values.get("key") != key:
+        _remembered_values.clear()
+        _remembered_values.update(_read_cache(key))
     values = _remembered_values.setdefault(kind, {})
     if name not in values:
         values[name] = compute()
@@ -222,8 +278,7 @@ def _remembered(kind, name, compute):
     return values[name]
 
 
-def _read_cache():
-    key = _environment_key()
+def _read_cache(key):
     path = _cache_path()
     try:
         with open(path, encoding="utf-8") as handle:
@@ -247,20 +302,23 @@ def _write_cache(values):
         pass
 
 
-def forget():
-    """Drop everything remembered, e.g. after code or installed packages changed."""
+def forget_code():
+    """Drop the remembered walks and parsed modules."""
     _walks.clear()
-    _parsed_module.cache_clear()
-    _installed_tree.cache_clear()
-    _json_tree.cache_clear()
+    _parsed.clear()
+
+
+def forget():
+    """Drop everything remembered in this process (the cache file stays)."""
+    forget_code()
     _remembered_values.clear()
 
 
 def apply():
-    """Install the once-per-process versions into luisy (after luisy_compat.apply())."""
-    if code_inspection.get_irregular_pypi_names is not get_irregular_pypi_names:
-        _original["get_irregular_pypi_names"] = code_inspection.get_irregular_pypi_names
+    """Install the remembering versions into luisy and luisy_compat (after
+    luisy_compat.apply())."""
     code_inspection.walk_nodes = walk_nodes
     code_inspection.get_varnames_delta = get_varnames_delta
     code_inspection.get_all_deps_with_versions = get_all_deps_with_versions
     code_inspection.get_irregular_pypi_names = get_irregular_pypi_names
+    luisy_compat.distribution_import_names = distribution_import_names

@@ -5,7 +5,6 @@
 """
 
 import luisy
-from luisy.decorators import make_directory_output
 
 from {{ cookiecutter.package_name }}.directories import DirectoryTask
 from {{ cookiecutter.package_name }}.images import (
@@ -14,8 +13,10 @@ from {{ cookiecutter.package_name }}.images import (
     red_channel,
     to_numpy,
 )
+from {{ cookiecutter.package_name }}.luisy_compat import make_directory_output
 
-# One target class per decorated task, read recursively in sorted order (see luisy_compat).
+# This project's make_directory_output: one target class per decorated task, read recursively
+# in sorted order (see luisy_compat); luisy's decorator of that name is left as it is.
 image_directory_output = make_directory_output(read_image, regex_pattern=IMAGE_PATTERN)
 
 
