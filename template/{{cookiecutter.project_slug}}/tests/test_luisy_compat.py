@@ -46,6 +46,11 @@ def test_skimage_maps_to_scikit_image():
     assert mapper("skimage") == "scikit_image"
 
 
+def test_original_mapper_misses_skimage():
+    """Shows the breakage the fix answers: scikit-image's wheel has no top_level.txt."""
+    assert luisy_compat._original["make_pypi_mapper"]()("skimage") == "skimage"
+
+
 def test_luisys_pypi_map_answers_first(monkeypatch):
     """The mapper asks importlib.metadata only about names luisy's own map does not know."""
     monkeypatch.setattr(code_inspection, "get_irregular_pypi_names", lambda: {"skimage": "mine"})
@@ -82,6 +87,13 @@ def test_hashes_do_not_change_with_the_python_version():
     assert code_inspection.produce_node_hash(ast.parse(HASHED_SOURCE)) == HASH_ON_PYTHON_3_11
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="ast.dump's text changed in Python 3.12")
+def test_original_hashes_change_with_the_python_version():
+    """Shows the breakage the fix answers."""
+    node = ast.parse(HASHED_SOURCE)
+    assert luisy_compat._original["produce_node_hash"](node) != HASH_ON_PYTHON_3_11
+
+
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="Python 3.11's ast.dump is the model")
 def test_dump_is_python_3_11s_for_this_projects_code():
     for path in sorted(PROJECT_ROOT.glob("src/*/*.py")) + sorted(PROJECT_ROOT.glob("tests/*.py")):
@@ -108,6 +120,7 @@ def test_pkg_resources_deprecation_is_silenced():
     assert "pkg_resources" not in result.stderr
 
 
+@pytest.mark.filterwarnings("ignore:ast.Str is deprecated:DeprecationWarning")  # 3.12, 3.13
 def test_docstrings_are_removed_without_ast_str(monkeypatch):
     tree = ast.parse('class A:\n    """Doc."""\n    x = 1\n')
     monkeypatch.delattr(ast, "Str", raising=False)  # as on Python 3.14
