@@ -54,13 +54,16 @@ def find_python(version):
 
 
 def run(*command, cwd, env=None):
+    """Run `command`; a venv's python runs as if its venv were activated."""
+    venv = Path(command[0]).parent.parent
+    activated = {"VIRTUAL_ENV": str(venv)} if (venv / "pyvenv.cfg").is_file() else {}
     return subprocess.run(
         command,
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=1800,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **activated, **(env or {})},
     )
 
 

@@ -61,7 +61,13 @@ def test_names_used_by_each_node_are_luisys_own():
         assert list(luisy_speedups.get_varnames_delta(node)) == list(original(node))
 
 
-def test_dependencies_match_pipdeptree_subprocess():
+def test_dependencies_match_pipdeptree_subprocess(monkeypatch):
+    # pipdeptree 3 inspects an activated venv, if any, rather than the interpreter running it.
+    if sys.prefix != sys.base_prefix:
+        monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    else:
+        monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
     distribution = PACKAGE.replace("_", "-")
     requirements = luisy_speedups.get_all_deps_with_versions(distribution)
     assert "luisy" in requirements

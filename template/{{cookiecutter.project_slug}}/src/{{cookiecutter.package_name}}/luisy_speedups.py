@@ -178,7 +178,9 @@ def get_all_deps_with_versions(package):
     """luisy's {dependency: requirement} of an installed distribution (what it reads from
     `pipdeptree --package <package> --json-tree`), without a subprocess, remembered while the
     installed distributions stay the same. {} for a distribution that is not installed, as
-    luisy documents (pipdeptree 3 prints nothing there, so luisy's own call fails)."""
+    luisy documents (pipdeptree 3 prints nothing there, so luisy's own call fails). Read from
+    this interpreter's environment, as luisy means to (`sys.executable -m pipdeptree`);
+    pipdeptree 3 would read another venv instead if one is activated."""
     package = package.replace("_", "-")
     return dict(_remembered("dependencies", package, lambda: _dependencies(package)))
 
