@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
-from scaffold.files import read_project_files
-from scaffold.provenance import PENDING_FILE, Provenance, read_provenance
-from scaffold.rendering import render_files
+from scaffold.files import project_path, read_project_files, same_file_content
+from scaffold.journal import open_project
+from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
+from scaffold.rendering import BUNDLED, project_files, render_tree
 from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
@@ -65,8 +67,17 @@ class Status:
 
 
 def check_project(project_dir: Path | str, template: str | None = None) -> Status:
-    """Compare a project with the newest version of its template."""
+    """Compare a project with the newest version of its template.
+
+    Runs none of the template's hooks: check is a report, run in CI on changes nobody has
+    reviewed yet, and the template's own files are what it compares.
+    """
     project_dir = Path(project_dir).resolve()
+    with open_project(project_dir):
+        return _check(project_dir, template)
+
+
+def _check(project_dir: Path, template: str | None) -> Status:
     provenance = read_provenance(project_dir)
     with open_current_template(provenance, template) as current:
         info = read_template_info(current.directory)
@@ -85,22 +96,49 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
         waiting = read_project_files(project_dir, pending_conflicts(pending))
         status.conflicted = sorted(p for p, text in waiting.items() if has_conflict_markers(text))
     try:
-        with open_recorded_template(provenance, template) as old_dir:
-            base, _ = render_files(old_dir, provenance.answers)
+        with (
+            open_recorded_template(provenance, template) as old_dir,
+            tempfile.TemporaryDirectory(prefix="scaffold-check-") as staging,
+        ):
+            base, _, _ = render_tree(
+                old_dir,
+                provenance.answers,
+                Path(staging),
+                hooks=False,
+                template_rules=provenance.template_source == BUNDLED,
+            )
+            _compare(project_dir, base, status)
     except TemplateVersionUnavailable as error:
         status.note = f"cannot tell which files were edited: {error}"
-        return status
-    yours = read_project_files(project_dir, base.files)
-    status.edited = sorted(p for p, content in yours.items() if content != base.files[p])
-    status.deleted = sorted(set(base.files) - set(yours))
-    marked = {p for p, content in yours.items() if has_conflict_markers(content)}
-    status.conflicted = sorted(marked | set(status.conflicted))
     return status
+
+
+def _compare(project_dir: Path, base: Path, status: Status) -> None:
+    """List the template's files the project edited, deleted or left with conflict markers,
+    reading both sides in chunks."""
+    status.edited, status.deleted = [], []
+    marked = set(status.conflicted)
+    for relative, rendered in project_files(base):
+        if relative == PROVENANCE_FILE:
+            continue
+        path = project_path(project_dir, relative)
+        if not path.is_file():
+            status.deleted.append(relative)
+        elif not same_file_content(path, rendered):
+            status.edited.append(relative)
+            if _has_marker_lines(path):
+                marked.add(relative)
+    status.conflicted = sorted(marked)
 
 
 def has_conflict_markers(content: bytes) -> bool:
     """True when a file still holds an unresolved conflict from a merge."""
     return bool(_CONFLICT_MARKER.search(content))
+
+
+def _has_marker_lines(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return any(has_conflict_markers(line) for line in handle)
 
 
 def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +38,11 @@ def _root(
     """Start a luisy pipeline over thousands of files that runs, correctly and fast."""
 
 
+NO_HOOKS = typer.Option(
+    "--no-hooks", help="Run none of the template's hooks (for templates you do not trust)."
+)
+
+
 def _fail(error: ScaffoldError) -> typer.Exit:
     typer.echo(f"Error: {error}", err=True)
     return typer.Exit(error.exit_code)
@@ -68,8 +74,13 @@ def new(
     force: Annotated[
         bool, typer.Option("--force", help="Generate into an existing project directory.")
     ] = False,
+    no_hooks: Annotated[bool, NO_HOOKS] = False,
 ) -> None:
-    """Generate a new project from the bundled template or your team's own."""
+    """Generate a new project from the bundled template or your team's own.
+
+    The template's hooks run, as in cookiecutter: use only templates you trust, or pass
+    --no-hooks. --dry-run runs none.
+    """
     from scaffold.generate import is_interactive, new_project, parse_settings
 
     try:
@@ -82,6 +93,7 @@ def new(
             no_input=no_input or not is_interactive(),
             dry_run=dry_run,
             force=force,
+            hooks=not no_hooks,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -131,8 +143,9 @@ def check(
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
 
+    Runs none of the template's hooks, so it is safe in CI on changes nobody reviewed yet.
     Exit 0: up to date. 1: a newer template version or commit, or conflicts to resolve.
-    2: not a scaffold project, or its template cannot be found.
+    2: not a scaffold project, its template cannot be found, or any other error.
     """
     from scaffold.check import check_project
 
@@ -188,18 +201,20 @@ def update(
         bool,
         typer.Option("--continue", help="Finish an update whose conflicts you have resolved."),
     ] = False,
+    no_hooks: Annotated[bool, NO_HOOKS] = False,
 ) -> None:
     """Merge the newest template into a project, keeping your edits.
 
-    Lines changed on both sides get conflict markers and the exit code is 1: resolve them,
-    then run `scaffold update --continue`.
+    Renders both template versions in a throwaway folder with their hooks, as generation
+    made the project (--no-hooks refuses them). Lines changed on both sides get conflict
+    markers and the exit code is 1: resolve them, then run `scaffold update --continue`.
     """
     from scaffold.generate import parse_settings
     from scaffold.update import finish_update, update_project
 
     try:
         if continue_:
-            if set_ or template or checkout or dry_run:
+            if set_ or template or checkout or dry_run or no_hooks:
                 raise UsageError("--continue takes no other option: it only finishes an update")
             finished = finish_update(path)
             typer.echo(
@@ -212,6 +227,7 @@ def update(
             template=template,
             checkout=checkout,
             dry_run=dry_run,
+            hooks=not no_hooks,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -299,4 +315,6 @@ def _diff(path: str, before: bytes, after: bytes) -> str:
 
 def main() -> None:
     """Entry point of the `scaffold` console script."""
+    # What scaffold does on its own (finishing a change a stopped command left) goes to stderr.
+    logging.basicConfig(format="scaffold: %(message)s", level=logging.WARNING)
     app(prog_name="scaffold")

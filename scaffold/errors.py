@@ -50,6 +50,18 @@ class TemplateNotFound(UsageError):
     """A --template source that does not hold a cookiecutter template."""
 
 
+class UnsafePath(UsageError):
+    """A path that would leave its folder or pass through a symbolic link: nothing is written."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        super().__init__(f"{problem}: {path}")
+
+
+class ProjectBusy(UsageError):
+    """Another scaffold command is changing the same project right now."""
+
+
 class GenerationFailed(ScaffoldError):
     """Rendering or a template hook failed; nothing was left at the target."""
 

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
-from scaffold.errors import BadSetting, TargetExists, UsageError
+from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
+from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.provenance import Provenance, write_provenance
 from scaffold.rendering import (
+    BUNDLED,
     build_answers,
     importable,
     open_template,
@@ -55,15 +57,19 @@ def new_project(
     no_input: bool = True,
     dry_run: bool = False,
     force: bool = False,
+    hooks: bool = True,
 ) -> Generated:
     """Generate a project from `template` into `output_dir/<slug>`.
 
     The project is rendered into a temporary directory on the same filesystem and renamed into
-    place, so a failure never leaves a half-made project; with `dry_run` nothing is written.
+    place, so a failure never leaves a half-made project. Every path the template renders is
+    checked to stay inside the project first. The template's hooks run unless `hooks` is
+    False; with `dry_run` nothing is written and no hook runs.
     """
     output_dir = Path(output_dir).resolve()
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
+    hooks = hooks and not dry_run
     with open_template(template, checkout) as source, importable(source.directory):
         info = read_template_info(source.directory)
         context = build_answers(
@@ -78,6 +84,7 @@ def new_project(
                 "_scaffold_version": __version__,
                 "_output_dir": str(output_dir),
             },
+            template_rules=hooks or source.source == BUNDLED,
         )
         answers = public_answers(context)
         provenance = Provenance(
@@ -96,10 +103,10 @@ def new_project(
         staging_parent = tempfile.gettempdir() if dry_run else output_dir
         try:
             with tempfile.TemporaryDirectory(prefix=".scaffold-", dir=staging_parent) as staging:
-                rendered = render(source.directory, context, Path(staging))
+                rendered = render(source.directory, context, Path(staging), hooks=hooks)
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
-                if target.exists() and not force:
+                if (target.exists() or target.is_symlink()) and not force:
                     raise TargetExists(str(target))
                 files = sorted(
                     path.relative_to(rendered).as_posix()
@@ -122,16 +129,23 @@ def new_project(
 
 
 def _place(rendered: Path, target: Path) -> None:
-    """Move a rendered project into place: one rename, or file by file into an existing dir."""
-    if not target.exists():
-        os.rename(rendered, target)
+    """Move a rendered project into place: one rename, or, into an existing project, one
+    all-or-nothing change that never follows a symbolic link found there."""
+    if not target.exists() and not target.is_symlink():
+        try:
+            os.rename(rendered, target)
+        except OSError as error:
+            raise GenerationFailed(f"moving the project to {target} failed: {error}") from None
         return
-    for path in sorted(rendered.rglob("*")):
-        destination = target / path.relative_to(rendered)
-        if path.is_dir():
-            destination.mkdir(exist_ok=True)
-        else:
-            os.replace(path, destination)
+    if target.is_symlink() or not target.is_dir():
+        raise UnsafePath(str(target), "--force generates into a real folder only, and this is not")
+    writes = [
+        FileWrite(path.relative_to(rendered).as_posix(), staged=path)
+        for path in sorted(rendered.rglob("*"))
+        if path.is_symlink() or not path.is_dir()
+    ]
+    with open_project(target):
+        change_files(target, writes)
 
 
 def is_interactive() -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scaffold.errors import ProvenanceError
-from scaffold.files import replace_files
+from scaffold.files import temporary_beside
 
 PROVENANCE_FILE = ".scaffold.json"
 # Written instead of PROVENANCE_FILE by an update that left conflicts, and moved over it by
@@ -38,9 +39,15 @@ class Provenance:
 def write_provenance(
     project_dir: Path, provenance: Provenance, filename: str = PROVENANCE_FILE
 ) -> Path:
-    """Write the provenance file atomically into `project_dir` and return its path."""
+    """Write the provenance file atomically into `project_dir` and return its path. (Changes
+    of several files that include it go through scaffold.journal instead.)"""
     path = Path(project_dir) / filename
-    replace_files([(path, provenance.to_json().encode("utf-8"), None)])
+    temporary = temporary_beside(path)
+    try:
+        temporary.write_bytes(provenance.to_json().encode("utf-8"))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from scaffold.errors import (
     BadSetting,
     GenerationFailed,
     TemplateNotFound,
     UnknownVariable,
+    UnsafePath,
     UsageError,
 )
+from scaffold.files import relative_problem
 from scaffold.git import head_commit
 from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
@@ -51,6 +54,9 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.repository import determine_repo_dir
 
+    local = Path(template).expanduser()
+    if local.exists():  # recorded where it resolves, so that it is found from anywhere
+        template = str(local.resolve())
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
         try:
             directory, _ = determine_repo_dir(
@@ -89,9 +95,14 @@ def build_answers(
     no_input: bool,
     recorded: Mapping[str, object] = (),
     extra_context: Mapping[str, object] = (),
+    template_rules: bool = True,
 ) -> dict:
     """Return the cookiecutter context for `info`: defaults, then recorded answers, NAME,
-    --set and prompts. Recorded answers the template no longer asks for are dropped."""
+    --set and prompts. Recorded answers the template no longer asks for are dropped.
+
+    `template_rules` runs the template's own answer rules (its pre-generation hook's
+    `validate`); pass False where none of the template's code may run.
+    """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context
     from cookiecutter.prompt import prompt_for_config
@@ -106,6 +117,11 @@ def build_answers(
             raise UsageError(
                 f"template {info.name!r} has no project_name variable; "
                 "pass its variables with --set instead"
+            )
+        if "project_name" in settings and settings["project_name"] != name:
+            raise UsageError(
+                f"NAME {name!r} and --set project_name={settings['project_name']!r} disagree;"
+                " give the project name once"
             )
         overrides["project_name"] = name
     overrides.update(settings)
@@ -123,7 +139,7 @@ def build_answers(
     answers = context["cookiecutter"]
     if "project_slug" in answers:
         check_slug(str(answers["project_slug"]))
-    problems = template_problems(info.path, answers)
+    problems = template_problems(info.path, answers) if template_rules else []
     if problems:
         raise UsageError("; ".join(problems))
     return context
@@ -142,15 +158,23 @@ def _as_literal(value: object) -> object:
     return value
 
 
-def render(template_dir: Path, context: dict, staging: Path) -> Path:
-    """Render the template into `staging` and return the project folder made there."""
+def render(template_dir: Path, context: dict, staging: Path, *, hooks: bool) -> Path:
+    """Render the template into `staging` and return the project folder made there.
+
+    Every path the template renders is checked to stay inside the project before anything is
+    written; `hooks` runs the template's pre- and post-generation hooks (trusted code).
+    """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
     from jinja2 import TemplateError
 
     try:
+        rendered_paths(template_dir, context)
         project = generate_files(
-            repo_dir=str(template_dir), context=context, output_dir=str(staging)
+            repo_dir=str(template_dir),
+            context=context,
+            output_dir=str(staging),
+            accept_hooks=hooks,
         )
     except (CookiecutterException, TemplateError) as error:
         raise GenerationFailed(f"the template failed to render: {one_line(error)}") from None
@@ -161,17 +185,39 @@ def render(template_dir: Path, context: dict, staging: Path) -> Path:
 
 def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
     """Map each file of the template's project folder to the path it renders to, both relative
-    to the project; this pairs files across renders whose answers rename folders."""
+    to the project; this pairs files across renders whose answers rename folders.
+
+    Refuses (UnsafePath) a project folder name or any file or folder path that renders to an
+    absolute path or climbs out with '..'. Folders cookiecutter copies without rendering
+    (`_copy_without_render`) keep their contents' names.
+    """
     from cookiecutter.find import find_template
+    from cookiecutter.generate import is_copy_only_path
     from cookiecutter.utils import create_env_with_context
 
     env = create_env_with_context(context)
     project_template = Path(find_template(template_dir, env))
+    folder = env.from_string(project_template.name).render(**context)
+    _check_inside(project_template.name, folder, one_name=True)
     paths = {}
-    for path in project_template.rglob("*"):
-        if path.is_file():
-            relative = path.relative_to(project_template).as_posix()
-            paths[relative] = env.from_string(relative).render(**context)
+    for root, dirs, files in os.walk(project_template):
+        relative_root = Path(root).relative_to(project_template)
+        copied = [d for d in dirs if is_copy_only_path((relative_root / d).as_posix(), context)]
+        for name in sorted(copied):
+            source = (relative_root / name).as_posix()
+            rendered = env.from_string(source).render(**context)
+            _check_inside(source, rendered)
+            for path in (Path(root) / name).rglob("*"):
+                inner = path.relative_to(Path(root) / name).as_posix()
+                if path.is_file():
+                    paths[f"{source}/{inner}"] = f"{rendered}/{inner}"
+        dirs[:] = sorted(set(dirs) - set(copied))
+        for name in [*dirs, *files]:
+            source = (relative_root / name).as_posix()
+            rendered = env.from_string(source).render(**context)
+            _check_inside(source, rendered)
+            if name in files:
+                paths[source] = rendered
     return paths
 
 
@@ -180,20 +226,73 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
+def _check_inside(source: str, rendered: str, one_name: bool = False) -> None:
+    """Refuse a template path whose rendering would be written outside the project (or,
+    for the project folder, outside the output folder)."""
+    problem = relative_problem(rendered) if rendered or one_name else None  # "": skipped
+    if not problem and one_name and len(PurePosixPath(rendered).parts) != 1:
+        problem = "is not a single folder name"
+    if problem:
+        raise UnsafePath(
+            source,
+            f"the template would write outside the project: its path renders to {rendered!r},"
+            f" which {problem}",
+        )
+
+
 def render_files(
-    template_dir: Path, answers: Mapping[str, object], settings: Mapping[str, str] = ()
+    template_dir: Path,
+    answers: Mapping[str, object],
+    settings: Mapping[str, str] = (),
+    *,
+    hooks: bool,
+    template_rules: bool,
 ) -> tuple[Rendering, dict]:
     """Render a template with recorded answers (and --set changes) into memory; return the
     rendering, without the provenance file, and the cookiecutter context it used."""
-    info = read_template_info(template_dir)
-    with importable(template_dir), tempfile.TemporaryDirectory(prefix="scaffold-") as staging:
-        context = build_answers(info, None, dict(settings), no_input=True, recorded=answers)
-        project = render(template_dir, context, Path(staging))
-        files = {
-            path.relative_to(project).as_posix(): path.read_bytes()
-            for path in project.rglob("*")
-            if path.is_file()
-        }
-        paths = rendered_paths(template_dir, context)
+    with tempfile.TemporaryDirectory(prefix="scaffold-") as staging:
+        project, context, paths = render_tree(
+            template_dir,
+            answers,
+            Path(staging),
+            settings,
+            hooks=hooks,
+            template_rules=template_rules,
+        )
+        files = {relative: path.read_bytes() for relative, path in project_files(project)}
     files.pop(PROVENANCE_FILE, None)
     return Rendering(files, paths), context
+
+
+def render_tree(
+    template_dir: Path,
+    answers: Mapping[str, object],
+    staging: Path,
+    settings: Mapping[str, str] = (),
+    *,
+    hooks: bool,
+    template_rules: bool,
+) -> tuple[Path, dict, dict[str, str]]:
+    """Render a template with recorded answers into `staging`: the project folder made there,
+    the cookiecutter context and the rendered path of each template file."""
+    info = read_template_info(template_dir)
+    with importable(template_dir):
+        context = build_answers(
+            info,
+            None,
+            dict(settings),
+            no_input=True,
+            recorded=answers,
+            template_rules=template_rules,
+        )
+        project = render(template_dir, context, staging, hooks=hooks)
+        paths = rendered_paths(template_dir, context)
+    return project, context, paths
+
+
+def project_files(project: Path) -> Iterator[tuple[str, Path]]:
+    """(relative path, path) of each regular file in a rendered project; links a hook made
+    are not the template's files and are never followed."""
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            yield path.relative_to(project).as_posix(), path

@@ -11,13 +11,13 @@ from scaffold import __version__
 from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
-    GenerationFailed,
     ProvenanceError,
     ScaffoldError,
     UsageError,
 )
-from scaffold.files import project_path, read_project_files, replace_files
+from scaffold.files import project_path, read_project_files
 from scaffold.git import uncommitted_changes
+from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.merge import (
     CONFLICT,
     LEFT_BEHIND,
@@ -29,9 +29,9 @@ from scaffold.merge import (
 )
 from scaffold.provenance import (
     PENDING_FILE,
+    PROVENANCE_FILE,
     Provenance,
     read_provenance,
-    write_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
 from scaffold.templates import read_template_info
@@ -65,14 +65,21 @@ def update_project(
     template: str | None = None,
     checkout: str | None = None,
     dry_run: bool = False,
+    hooks: bool = True,
 ) -> Updated:
     """Merge the newest template into the project; see scaffold.merge for the rules.
 
-    Nothing is written when anything fails before the files are replaced. Without conflicts
-    the provenance file is rewritten last; with conflicts the new provenance waits in
-    PENDING_FILE until `finish_update` finds them resolved.
+    The files and the provenance change all or nothing (scaffold.journal). Without conflicts
+    the provenance file changes with them; with conflicts the new provenance waits in
+    PENDING_FILE until `finish_update` finds them resolved. Both versions of the template are
+    rendered with their hooks, as generation made the project, unless `hooks` is False.
     """
     project_dir = Path(project_dir).resolve()
+    with open_project(project_dir):
+        return _update(project_dir, settings, template, checkout, dry_run, hooks)
+
+
+def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Updated:
     provenance = read_provenance(project_dir)
     _refuse_pending_update(project_dir)
     if not dry_run:
@@ -83,8 +90,11 @@ def update_project(
     ):
         info = read_template_info(current.directory)
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
-        base, _ = render_files(old_dir, provenance.answers)
-        theirs, context = render_files(current.directory, provenance.answers, settings or {})
+        rules = hooks or provenance.template_source == BUNDLED
+        base, _ = render_files(old_dir, provenance.answers, hooks=hooks, template_rules=rules)
+        theirs, context = render_files(
+            current.directory, provenance.answers, settings or {}, hooks=hooks, template_rules=rules
+        )
     yours = read_project_files(project_dir, {**base.files, **theirs.files})
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
     changes += _left_behind(project_dir, changes, base, theirs)
@@ -103,7 +113,6 @@ def update_project(
         if change.action in WRITES
         for path in filter(None, (change.path, change.old_path))
     }
-    apply_changes(project_dir, changes)
     updated = Provenance(
         template_name=info.name,
         template_version=info.version,
@@ -114,12 +123,12 @@ def update_project(
         commit=current.commit,
         extra=provenance.extra,
     )
+    filename = PROVENANCE_FILE
     if result.conflicts:
         conflicts = [change.path for change in result.conflicts]
         updated.extra = {**updated.extra, "conflicts": conflicts, "before_update": before}
-        write_provenance(project_dir, updated, PENDING_FILE)
-    else:
-        write_provenance(project_dir, updated)
+        filename = PENDING_FILE
+    apply_changes(project_dir, changes, FileWrite(filename, updated.to_json().encode("utf-8")))
     return result
 
 
@@ -132,6 +141,18 @@ def _recorded_source(provenance: Provenance, used: str) -> str:
 def finish_update(project_dir: Path | str) -> Provenance:
     """Record an update whose conflicts are resolved: no markers left in its files."""
     project_dir = Path(project_dir).resolve()
+    with open_project(project_dir):
+        pending = _resolved_update(project_dir)
+        change_files(
+            project_dir,
+            [FileWrite(PROVENANCE_FILE, pending.to_json().encode("utf-8"))],
+            removals=[PENDING_FILE],
+        )
+    return pending
+
+
+def _resolved_update(project_dir: Path) -> Provenance:
+    """The provenance a waiting update records, once its conflicts are resolved."""
     if not (project_dir / PENDING_FILE).exists():
         read_provenance(project_dir)  # says so when it is not a scaffold project at all
         raise UsageError(f"no update of {project_dir} is waiting to be finished")
@@ -160,33 +181,22 @@ def finish_update(project_dir: Path | str) -> Provenance:
         for key, value in pending.extra.items()
         if key not in ("conflicts", "before_update")
     }
-    write_provenance(project_dir, pending)
-    (project_dir / PENDING_FILE).unlink()
     return pending
 
 
-def apply_changes(project_dir: Path, changes: list[Change]) -> None:
-    """Write every change: first all new contents beside their targets, then the renames."""
+def apply_changes(project_dir: Path, changes: list[Change], provenance: FileWrite) -> None:
+    """Write every change and the new provenance, all or nothing."""
     writes = [
-        (
-            project_path(project_dir, change.path),
-            change.content,
-            project_path(project_dir, change.old_path or change.path),
-        )
+        FileWrite(change.path, change.content, mode_from=change.old_path or change.path)
         for change in changes
         if change.action in WRITES
     ]
-    try:
-        replace_files(writes)
-    except OSError as error:
-        raise GenerationFailed(
-            f"writing the update failed: {error}; `git status` shows what changed"
-        ) from None
-    for change in changes:
-        gone = change.path if change.action == REMOVE else change.old_path
-        if gone:
-            project_path(project_dir, gone).unlink(missing_ok=True)
-            _remove_empty_parents(project_dir, project_path(project_dir, gone).parent)
+    removals = [
+        gone
+        for change in changes
+        if (gone := change.path if change.action == REMOVE else change.old_path)
+    ]
+    change_files(project_dir, [*writes, provenance], removals)
 
 
 def _digest(content: bytes | None) -> str | None:
@@ -206,12 +216,6 @@ def _left_behind(
             if path.is_file() and "__pycache__" not in path.parts and relative not in base.files:
                 left.append(Change(LEFT_BEHIND, relative, note="the template moved this folder"))
     return left
-
-
-def _remove_empty_parents(project_dir: Path, folder: Path) -> None:
-    while folder != project_dir and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def _refuse_blocked_paths(project_dir: Path, changes: list[Change]) -> None:
