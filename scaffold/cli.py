@@ -316,5 +316,7 @@ def _diff(path: str, before: bytes, after: bytes) -> str:
 def main() -> None:
     """Entry point of the `scaffold` console script."""
     # What scaffold does on its own (finishing a change a stopped command left) goes to stderr.
-    logging.basicConfig(format="scaffold: %(message)s", level=logging.WARNING)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("scaffold: %(message)s"))
+    logging.getLogger("scaffold").addHandler(handler)
     app(prog_name="scaffold")

@@ -66,6 +66,10 @@ class GenerationFailed(ScaffoldError):
     """Rendering or a template hook failed; nothing was left at the target."""
 
 
+class HookRefused(UsageError):
+    """The template's pre-generation hook refused the answers; nothing was written."""
+
+
 class ProvenanceError(ScaffoldError):
     """A project's provenance file is missing or unreadable."""
 

@@ -84,7 +84,7 @@ def new_project(
                 "_scaffold_version": __version__,
                 "_output_dir": str(output_dir),
             },
-            template_rules=hooks or source.source == BUNDLED,
+            template_rules=source.source == BUNDLED,
         )
         answers = public_answers(context)
         provenance = Provenance(

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from scaffold.errors import (
     BadSetting,
     GenerationFailed,
+    HookRefused,
     TemplateNotFound,
     UnknownVariable,
     UnsafePath,
@@ -100,8 +101,9 @@ def build_answers(
     """Return the cookiecutter context for `info`: defaults, then recorded answers, NAME,
     --set and prompts. Recorded answers the template no longer asks for are dropped.
 
-    `template_rules` runs the template's own answer rules (its pre-generation hook's
-    `validate`); pass False where none of the template's code may run.
+    `template_rules` checks the answers with the bundled template's own rules before anything
+    is rendered (its pre-generation hook's `validate`, which scaffold ships and so trusts).
+    Other templates' hooks are never imported: they run rendered, when cookiecutter runs them.
     """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context
@@ -162,25 +164,66 @@ def render(template_dir: Path, context: dict, staging: Path, *, hooks: bool) -> 
     """Render the template into `staging` and return the project folder made there.
 
     Every path the template renders is checked to stay inside the project before anything is
-    written; `hooks` runs the template's pre- and post-generation hooks (trusted code).
+    written. With `hooks`, the template's hooks run as cookiecutter runs them (rendered, once,
+    in the project folder: pre-generation before the files, post-generation after them),
+    their output going to stderr so that stdout carries only scaffold's result.
     """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
     from jinja2 import TemplateError
 
+    folder, _ = _rendered_names(template_dir, context)
+    project = staging / folder
     try:
-        rendered_paths(template_dir, context)
-        project = generate_files(
-            repo_dir=str(template_dir),
-            context=context,
-            output_dir=str(staging),
-            accept_hooks=hooks,
-        )
+        with _hook_output_to_stderr():
+            project.mkdir()
+            if hooks:
+                _run_hook(template_dir, "pre_gen_project", project, context)
+            generate_files(
+                repo_dir=str(template_dir),
+                context=context,
+                output_dir=str(staging),
+                overwrite_if_exists=True,  # the folder made above for the pre-generation hook
+                accept_hooks=False,
+            )
+            if hooks:
+                _run_hook(template_dir, "post_gen_project", project, context)
     except (CookiecutterException, TemplateError) as error:
         raise GenerationFailed(f"the template failed to render: {one_line(error)}") from None
     except OSError as error:  # e.g. the disk is full
         raise GenerationFailed(f"writing the project failed: {one_line(error)}") from None
-    return Path(project)
+    return project
+
+
+def _run_hook(template_dir: Path, hook: str, project: Path, context: dict) -> None:
+    from cookiecutter.exceptions import FailedHookException
+    from cookiecutter.hooks import run_hook
+    from cookiecutter.utils import work_in
+
+    try:
+        with work_in(template_dir):  # where cookiecutter finds a template's hooks
+            run_hook(hook, project, context)
+    except FailedHookException as error:
+        if hook == "pre_gen_project":  # it checks the answers before anything is written
+            raise HookRefused(
+                f"the template's pre-generation hook refused the answers ({one_line(error)});"
+                " its own message is above"
+            ) from None
+        raise GenerationFailed(f"the template's post-generation hook failed: {error}") from None
+
+
+@contextlib.contextmanager
+def _hook_output_to_stderr() -> Iterator[None]:
+    """Point file descriptor 1 at stderr, where hooks (child processes) inherit it."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
@@ -191,6 +234,11 @@ def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
     absolute path or climbs out with '..'. Folders cookiecutter copies without rendering
     (`_copy_without_render`) keep their contents' names.
     """
+    return _rendered_names(template_dir, context)[1]
+
+
+def _rendered_names(template_dir: Path, context: dict) -> tuple[str, dict[str, str]]:
+    """The project folder's rendered name, and `rendered_paths`."""
     from cookiecutter.find import find_template
     from cookiecutter.generate import is_copy_only_path
     from cookiecutter.utils import create_env_with_context
@@ -218,7 +266,7 @@ def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
             _check_inside(source, rendered)
             if name in files:
                 paths[source] = rendered
-    return paths
+    return folder, paths
 
 
 def one_line(error: BaseException) -> str:

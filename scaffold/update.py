@@ -90,7 +90,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
     ):
         info = read_template_info(current.directory)
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
-        rules = hooks or provenance.template_source == BUNDLED
+        rules = provenance.template_source == BUNDLED
         base, _ = render_files(old_dir, provenance.answers, hooks=hooks, template_rules=rules)
         theirs, context = render_files(
             current.directory, provenance.answers, settings or {}, hooks=hooks, template_rules=rules
