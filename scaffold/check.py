@@ -137,8 +137,15 @@ def has_conflict_markers(content: bytes) -> bool:
 
 
 def _has_marker_lines(path: Path) -> bool:
+    """`has_conflict_markers` for a file of any size: reads it in pieces of at most 64 KiB
+    (a binary file may have no line breaks at all) and looks at the start of each line."""
+    at_line_start = True
     with open(path, "rb") as handle:
-        return any(has_conflict_markers(line) for line in handle)
+        while piece := handle.readline(65536):
+            if at_line_start and has_conflict_markers(piece):
+                return True
+            at_line_start = piece.endswith(b"\n")
+    return False
 
 
 def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:

@@ -357,3 +357,32 @@ def test_hook_output_goes_to_stderr(tmp_path, places):
     assert result.returncode == 0, result.stderr
     assert "hello from the hook" in result.stderr
     assert result.stdout.startswith("Created ") and "hello" not in result.stdout
+
+
+@pytest.mark.slow
+def test_check_compares_big_files_without_holding_them_in_memory(tmp_path, places):
+    out, _, _ = places
+    template = write_template(tmp_path / "template", {"a.txt": "a\n"})
+    size = 256 * 2**20
+    with open(template / "{{cookiecutter.project_slug}}" / "big.bin", "wb") as handle:
+        handle.truncate(size)  # zeros: a binary file, copied as it is
+    assert invoke("new", "Pipe", "--no-input", "-o", out, "--template", template).exit_code == 0
+    with open(out / "pipe" / "big.bin", "r+b") as handle:
+        handle.seek(size - 1)
+        handle.write(b"\1")  # an edit at the very end
+
+    measure = (
+        "import resource, subprocess, sys;"
+        "result = subprocess.run([sys.executable, '-m', 'scaffold', 'check', sys.argv[1]],"
+        " capture_output=True, text=True);"
+        "print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss);"
+        "print(result.stdout)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", measure, str(out / "pipe")], capture_output=True, text=True
+    )
+
+    first_line, report = result.stdout.split("\n", 1)
+    exit_code, peak_kib = map(int, first_line.split())
+    assert exit_code == 0 and "big.bin" in report  # listed as edited
+    assert peak_kib < 160 * 1024, f"check peaked at {peak_kib // 1024} MiB for a 256 MiB file"
