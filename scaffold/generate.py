@@ -12,7 +12,7 @@ from pathlib import Path
 
 from scaffold import __version__
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
-from scaffold.journal import FileWrite, change_files, open_project
+from scaffold.journal import FileWrite, change_files, open_project, staging_folder
 from scaffold.provenance import Provenance, write_provenance
 from scaffold.rendering import (
     BUNDLED,
@@ -100,10 +100,10 @@ def new_project(
         if not dry_run and not output_dir.exists():
             output_dir.mkdir(parents=True)
             created_output_dir = True
-        staging_parent = tempfile.gettempdir() if dry_run else output_dir
+        staging_parent = Path(tempfile.gettempdir()) if dry_run else output_dir
         try:
-            with tempfile.TemporaryDirectory(prefix=".scaffold-", dir=staging_parent) as staging:
-                rendered = render(source.directory, context, Path(staging), hooks=hooks)
+            with staging_folder(staging_parent) as staging:
+                rendered = render(source.directory, context, staging, hooks=hooks)
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
                 if (target.exists() or target.is_symlink()) and not force:

@@ -23,6 +23,7 @@ import logging
 import os
 import shutil
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from scaffold.files import is_temporary_for, project_path, temporary_beside
 _log = logging.getLogger("scaffold")
 JOURNAL_FILE = ".scaffold-journal.json"
 _JOURNAL_DRAFT = ".scaffold-journal.json.draft"
+_STAGING_PREFIX = ".scaffold-staging-"
 PREPARED, COMMITTING = "prepared", "committing"
 
 
@@ -74,6 +76,19 @@ def project_lock(project_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def staging_folder(parent: Path) -> Iterator[Path]:
+    """A new hidden folder in `parent` to render into, locked while in use and removed after.
+    Folders of this kind whose command was killed (their lock is free) are removed first."""
+    for stale in parent.glob(f"{_STAGING_PREFIX}*"):
+        if stale.is_dir() and not stale.is_symlink():
+            with contextlib.suppress(ProjectBusy, ProvenanceError), project_lock(stale):
+                shutil.rmtree(stale)
+    with tempfile.TemporaryDirectory(prefix=_STAGING_PREFIX, dir=parent) as folder:
+        with project_lock(Path(folder)):
+            yield Path(folder)
 
 
 def change_files(

@@ -166,3 +166,19 @@ def test_a_kill_while_writing_leaves_no_temporary_file_after_the_next_command(tm
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
     assert (tmp_path / "a.txt").read_text() == "old\n"
+
+
+def test_a_killed_commands_staging_folder_goes_and_a_live_one_stays(tmp_path):
+    from scaffold.journal import staging_folder
+
+    dead = tmp_path / ".scaffold-staging-dead"
+    (dead / "project").mkdir(parents=True)
+    (dead / "project" / "half.txt").write_text("x")
+    live = tmp_path / ".scaffold-staging-live"
+    live.mkdir()
+
+    with project_lock(live), staging_folder(tmp_path) as staging:  # live: another command's
+        assert staging.is_dir()
+        assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, staging.name]
+
+    assert [p.name for p in tmp_path.iterdir()] == [live.name]
