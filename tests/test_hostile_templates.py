@@ -89,7 +89,9 @@ HOSTILE_PATHS = {
 }
 
 
-@pytest.mark.parametrize("options", [[], ["--dry-run"]], ids=["new", "dry-run"])
+@pytest.mark.parametrize(
+    "options", [[], ["--dry-run"], ["--force"]], ids=["new", "dry-run", "force"]
+)
 @pytest.mark.parametrize("case", sorted(HOSTILE_PATHS))
 def test_new_refuses_a_path_that_renders_outside(tmp_path, places, case, options):
     out, outside, marks = places
