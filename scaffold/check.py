@@ -15,7 +15,6 @@ from scaffold.files import project_path, read_project_files, same_file_content
 from scaffold.journal import open_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import BUNDLED, project_files, render_tree
-from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
@@ -32,6 +31,7 @@ class Status:
     latest_version: str
     outdated: bool
     newer_commit: str | None = None
+    changed_content: bool = False  # a folder or zip template changed without a new version
     edited: list[str] | None = None
     deleted: list[str] | None = None
     conflicted: list[str] = field(default_factory=list)
@@ -57,6 +57,7 @@ class Status:
             "project_version": self.project_version,
             "latest_version": self.latest_version,
             "newer_commit": self.newer_commit,
+            "template_changed": self.changed_content,
             "status": self.summary,
             "edited": self.edited,
             "deleted": self.deleted,
@@ -80,8 +81,8 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
 def _check(project_dir: Path, template: str | None) -> Status:
     provenance = read_provenance(project_dir)
     with open_current_template(provenance, template) as current:
-        info = read_template_info(current.directory)
-        outdated = is_outdated(provenance, info.version, current.commit)
+        info = current.info
+        outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
         status = Status(
             project_dir=project_dir,
             template_name=provenance.template_name,
@@ -89,6 +90,9 @@ def _check(project_dir: Path, template: str | None) -> Status:
             latest_version=info.version,
             outdated=outdated,
             newer_commit=current.commit if outdated and current.commit else None,
+            changed_content=bool(
+                outdated and current.fingerprint and info.version == provenance.template_version
+            ),
         )
     if (project_dir / PENDING_FILE).exists():
         pending = read_provenance(project_dir, PENDING_FILE)
@@ -148,8 +152,14 @@ def _has_marker_lines(path: Path) -> bool:
     return False
 
 
-def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:
-    """True when the template moved on; an error when the project is newer than the template."""
+def is_outdated(
+    provenance: Provenance,
+    latest: str,
+    latest_commit: str | None,
+    latest_fingerprint: str | None = None,
+) -> bool:
+    """True when the template moved on (a version, a commit, or for a folder or zip template
+    its content); an error when the project is newer than the template."""
     recorded = provenance.template_version
     if _newer(recorded, latest):
         raise UsageError(
@@ -158,7 +168,13 @@ def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) 
         )
     if recorded != latest:
         return True
-    return bool(provenance.commit and latest_commit and provenance.commit != latest_commit)
+    if provenance.commit and latest_commit:
+        return provenance.commit != latest_commit
+    return bool(
+        provenance.fingerprint
+        and latest_fingerprint
+        and provenance.fingerprint != latest_fingerprint
+    )
 
 
 def _newer(version: str, than: str) -> bool:

@@ -168,6 +168,8 @@ def check(
         )
     elif status.project_version != status.latest_version:
         typer.echo(f"{name}; {status.latest_version} is available (run `scaffold update`)")
+    elif status.changed_content:
+        typer.echo(f"{name}; the template's files changed since (it has no new version)")
     elif status.outdated:
         typer.echo(f"{name}; commit {status.newer_commit[:12]} is newer (run `scaffold update`)")
     else:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 
 class ScaffoldError(Exception):
-    """Base of all errors scaffold reports to the user, as one line and an exit code."""
+    """Base of all errors scaffold reports to the user, as one line and an exit code.
 
-    exit_code = 1
+    Every command gives one meaning to each exit code: 0 done (or up to date), 1 outdated or
+    conflicts left, 2 any error.
+    """
+
+    exit_code = 2
 
 
 class UsageError(ScaffoldError):
     """The user asked for something invalid; nothing was written."""
-
-    exit_code = 2
 
 
 class InvalidName(UsageError):
@@ -73,13 +75,9 @@ class HookRefused(UsageError):
 class ProvenanceError(ScaffoldError):
     """A project's provenance file is missing or unreadable."""
 
-    exit_code = 2
-
 
 class TemplateVersionUnavailable(ScaffoldError):
     """The template version that made a project cannot be rendered any more."""
-
-    exit_code = 2
 
 
 class DirtyWorkTree(UsageError):

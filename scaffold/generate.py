@@ -22,7 +22,6 @@ from scaffold.rendering import (
     public_answers,
     render,
 )
-from scaffold.templates import read_template_info
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def new_project(
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
     hooks = hooks and not dry_run
     with open_template(template, checkout) as source, importable(source.directory):
-        info = read_template_info(source.directory)
+        info = source.info
         context = build_answers(
             info,
             name,
@@ -93,6 +92,7 @@ def new_project(
             template_source=source.source,
             checkout=source.checkout,
             commit=source.commit,
+            fingerprint=source.fingerprint,
             answers=answers,
             scaffold_version=__version__,
         )

@@ -28,10 +28,13 @@ class Provenance:
     scaffold_version: str
     checkout: str | None = None
     commit: str | None = None
+    fingerprint: str | None = None  # a folder or zip template's content (templates.fingerprint)
     extra: dict[str, object] = field(default_factory=dict)  # keys scaffold does not know
 
     def to_json(self) -> str:
         data = asdict(self)
+        if data["fingerprint"] is None:  # only folder and zip templates have one
+            del data["fingerprint"]
         data.update(data.pop("extra"))
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 

@@ -22,13 +22,14 @@ from scaffold.errors import (
     UsageError,
 )
 from scaffold.files import relative_problem
-from scaffold.git import head_commit
+from scaffold.git import GitFailed, checkout_commit, head_commit
 from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
 from scaffold.provenance import PROVENANCE_FILE
 from scaffold.templates import (
     TemplateInfo,
     bundled_template_dir,
+    fingerprint,
     read_template_info,
     template_problems,
 )
@@ -44,12 +45,19 @@ class TemplateSource:
     source: str
     checkout: str | None
     commit: str | None
+    fingerprint: str | None = None  # for a folder or zip template: what its content was
+
+    @property
+    def info(self) -> TemplateInfo:
+        return read_template_info(self.directory, self.source)
 
 
 @contextlib.contextmanager
 def open_template(template: str | None, checkout: str | None) -> Iterator[TemplateSource]:
     """Yield a local copy of `template` (bundled, directory, zip or git URL), cleaned up after."""
     if template is None or template == BUNDLED:
+        if checkout is not None:
+            raise UsageError("--checkout needs a git template; the bundled template is not one")
         yield TemplateSource(bundled_template_dir(), BUNDLED, None, None)
         return
     from cookiecutter.exceptions import CookiecutterException
@@ -58,6 +66,10 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
     local = Path(template).expanduser()
     if local.exists():  # recorded where it resolves, so that it is found from anywhere
         template = str(local.resolve())
+        if checkout is not None:
+            with _checked_out_folder(local, checkout) as source:
+                yield source
+            return
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
         try:
             directory, _ = determine_repo_dir(
@@ -69,7 +81,25 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
             )
         except (CookiecutterException, OSError, subprocess.CalledProcessError) as error:
             raise TemplateNotFound(f"cannot use template {template!r}: {one_line(error)}") from None
-        yield TemplateSource(Path(directory), template, checkout, head_commit(Path(directory)))
+        directory = Path(directory)
+        commit = head_commit(directory)
+        content = None if commit else fingerprint(directory)
+        yield TemplateSource(directory, template, checkout, commit, content)
+
+
+@contextlib.contextmanager
+def _checked_out_folder(folder: Path, checkout: str) -> Iterator[TemplateSource]:
+    """A local git repository at branch, tag or commit `checkout` (cookiecutter would use the
+    folder as it is and ignore --checkout)."""
+    if not (folder / ".git").exists():
+        kind = "zip file" if folder.is_file() else "folder that is not a git repository"
+        raise UsageError(f"--checkout {checkout!r} needs a git template; {folder} is a {kind}")
+    with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
+        try:
+            directory = checkout_commit(str(folder.resolve()), checkout, Path(clone_dir, "t"))
+        except GitFailed as error:
+            raise TemplateNotFound(f"cannot check out {checkout!r} of {folder}: {error}") from None
+        yield TemplateSource(directory, str(folder.resolve()), checkout, head_commit(directory))
 
 
 @contextlib.contextmanager

@@ -34,12 +34,13 @@ from scaffold.provenance import (
     read_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
-from scaffold.templates import read_template_info
 from scaffold.versions import open_current_template, open_recorded_template
 
 
 class UnresolvedConflicts(ScaffoldError):
     """`update --continue` found conflict markers left in the files of the update."""
+
+    exit_code = 1  # conflicts left, as with an update that leaves them
 
 
 @dataclass
@@ -88,7 +89,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         open_recorded_template(provenance, template) as old_dir,
         open_current_template(provenance, template, checkout) as current,
     ):
-        info = read_template_info(current.directory)
+        info = current.info
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
         rules = provenance.template_source == BUNDLED
         base, _ = render_files(old_dir, provenance.answers, hooks=hooks, template_rules=rules)
@@ -121,6 +122,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         scaffold_version=__version__,
         checkout=current.checkout,
         commit=current.commit,
+        fingerprint=current.fingerprint,
         extra=provenance.extra,
     )
     filename = PROVENANCE_FILE

@@ -319,7 +319,7 @@ def test_broken_team_template_fails_and_leaves_nothing(tmp_path, breakage, messa
         result = runner.invoke(
             app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
         )
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert message in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert tree(existing) == []
@@ -343,7 +343,7 @@ def test_full_disk_part_way_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(cookiecutter.generate, "generate_file", fill_disk_after_three_files)
     result = runner.invoke(app, ["new", "Pipe", "--no-input", "-o", str(tmp_path)])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "No space left on device" in result.output
     assert len(written) == 3
     assert tree(tmp_path) == []
