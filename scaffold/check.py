@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
-from scaffold.files import project_path, read_project_files, same_file_content
+from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import open_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import BUNDLED, project_files, render_tree
@@ -99,6 +99,9 @@ def _check(project_dir: Path, template: str | None) -> Status:
         status.pending_version = pending.template_version
         waiting = read_project_files(project_dir, pending_conflicts(pending))
         status.conflicted = sorted(p for p, text in waiting.items() if has_conflict_markers(text))
+    if provenance.generated is not None:
+        _compare_digests(project_dir, provenance.generated, status)
+        return status
     try:
         with (
             open_recorded_template(provenance, template) as old_dir,
@@ -117,12 +120,28 @@ def _check(project_dir: Path, template: str | None) -> Status:
     return status
 
 
+def _compare_digests(project_dir: Path, generated: dict[str, str], status: Status) -> None:
+    """List the files the project edited, deleted or left with conflict markers since the
+    template wrote them, from the digests it recorded then."""
+    status.edited, status.deleted = [], []
+    marked = set(status.conflicted)
+    for relative, digest in sorted(generated.items()):
+        path = project_path(project_dir, relative)
+        if not path.is_file():
+            status.deleted.append(relative)
+        elif file_digest(path) != digest:
+            status.edited.append(relative)
+            if _has_marker_lines(path):
+                marked.add(relative)
+    status.conflicted = sorted(marked)
+
+
 def _compare(project_dir: Path, base: Path, status: Status) -> None:
     """List the template's files the project edited, deleted or left with conflict markers,
     reading both sides in chunks."""
     status.edited, status.deleted = [], []
     marked = set(status.conflicted)
-    for relative, rendered in project_files(base):
+    for relative, rendered in project_files(base, project_dir):
         if relative == PROVENANCE_FILE:
             continue
         path = project_path(project_dir, relative)

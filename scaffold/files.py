@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import hashlib
 import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -65,6 +66,20 @@ def read_project_files(project_dir: Path, paths: Iterable[str]) -> dict[str, byt
         if path.is_file():
             contents[relative] = path.read_bytes()
     return contents
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's content, read in pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def content_digest(content: bytes) -> str:
+    """The SHA-256 of `content`, as `file_digest` gives it for a file."""
+    return hashlib.sha256(content).hexdigest()
 
 
 def same_file_content(first: Path, second: Path) -> bool:

@@ -12,15 +12,18 @@ from pathlib import Path
 
 from scaffold import __version__
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
+from scaffold.files import file_digest
 from scaffold.journal import FileWrite, change_files, open_project, staging_folder
-from scaffold.provenance import Provenance, write_provenance
+from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
 from scaffold.rendering import (
     BUNDLED,
     build_answers,
     importable,
     open_template,
+    project_files,
     public_answers,
     render,
+    run_post_hook,
 )
 
 
@@ -103,18 +106,26 @@ def new_project(
         staging_parent = Path(tempfile.gettempdir()) if dry_run else output_dir
         try:
             with staging_folder(staging_parent) as staging:
-                rendered = render(source.directory, context, staging, hooks=hooks)
+                rendered = render(source.directory, context, staging, hooks=hooks, post_hook=False)
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
                 if (target.exists() or target.is_symlink()) and not force:
                     raise TargetExists(str(target))
-                files = sorted(
-                    path.relative_to(rendered).as_posix()
-                    for path in rendered.rglob("*")
-                    if path.is_file()
-                )
+                files = _files(rendered)
                 if not dry_run:
-                    _place(rendered, target)
+                    created_target = _place(rendered, target)
+            if not dry_run:
+                try:
+                    if hooks:
+                        run_post_hook(source.directory, target, context)
+                    provenance.generated = _digests(target, None if created_target else files)
+                    write_provenance(target, provenance)
+                except BaseException:
+                    if created_target:
+                        shutil.rmtree(target, ignore_errors=True)
+                    raise
+                if created_target:
+                    files = _files(target)  # with what the post-generation hook changed
         except BaseException:
             if created_output_dir:
                 shutil.rmtree(output_dir, ignore_errors=True)
@@ -128,15 +139,34 @@ def new_project(
     )
 
 
-def _place(rendered: Path, target: Path) -> None:
-    """Move a rendered project into place: one rename, or, into an existing project, one
-    all-or-nothing change that never follows a symbolic link found there."""
+def _files(project: Path) -> list[str]:
+    return sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    )
+
+
+def _digests(project: Path, only: list[str] | None) -> dict[str, str]:
+    """The digest of each file the template made (of `only`, when given): the record that
+    lets `scaffold check` list edits later without rendering."""
+    return {
+        relative: file_digest(path)
+        for relative, path in project_files(project, project)
+        if relative != PROVENANCE_FILE and (only is None or relative in only)
+    }
+
+
+def _place(rendered: Path, target: Path) -> bool:
+    """Move a rendered project into place: one rename (then return True: the target is new),
+    or, into an existing project, one all-or-nothing change that never follows a symbolic
+    link found there."""
     if not target.exists() and not target.is_symlink():
         try:
             os.rename(rendered, target)
         except OSError as error:
             raise GenerationFailed(f"moving the project to {target} failed: {error}") from None
-        return
+        return True
     if target.is_symlink() or not target.is_dir():
         raise UnsafePath(str(target), "--force generates into a real folder only, and this is not")
     writes = [
@@ -146,6 +176,7 @@ def _place(rendered: Path, target: Path) -> None:
     ]
     with open_project(target):
         change_files(target, writes)
+    return False
 
 
 def is_interactive() -> bool:

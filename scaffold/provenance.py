@@ -29,12 +29,16 @@ class Provenance:
     checkout: str | None = None
     commit: str | None = None
     fingerprint: str | None = None  # a folder or zip template's content (templates.fingerprint)
+    # {path: SHA-256} of each file as generation or the last update wrote it, so that `check`
+    # lists edits without rendering (and sees what the template's hooks did).
+    generated: dict[str, str] | None = None
     extra: dict[str, object] = field(default_factory=dict)  # keys scaffold does not know
 
     def to_json(self) -> str:
         data = asdict(self)
-        if data["fingerprint"] is None:  # only folder and zip templates have one
-            del data["fingerprint"]
+        for optional in ("fingerprint", "generated"):  # absent from older provenance files
+            if data[optional] is None:
+                del data[optional]
         data.update(data.pop("extra"))
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
@@ -73,6 +77,12 @@ def read_provenance(project_dir: Path, filename: str = PROVENANCE_FILE) -> Prove
     missing = {"template_name", "template_version", "template_source", "answers"} - data.keys()
     if missing or not isinstance(data.get("answers"), dict):
         raise ProvenanceError(f"{path} lacks {', '.join(sorted(missing)) or 'answers'}")
+    generated = data.get("generated")
+    if generated is not None and not (
+        isinstance(generated, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in generated.items())
+    ):
+        raise ProvenanceError(f"{path} has a 'generated' entry that is not {{path: digest}}")
     data.setdefault("scaffold_version", "unknown")
     for key in ("template_name", "template_version", "template_source"):
         data[key] = str(data[key])

@@ -22,7 +22,7 @@ from scaffold.errors import (
     UsageError,
 )
 from scaffold.files import relative_problem
-from scaffold.git import GitFailed, checkout_commit, head_commit
+from scaffold.git import GitFailed, checkout_commit, head_commit, ignored_paths
 from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
 from scaffold.provenance import PROVENANCE_FILE
@@ -190,13 +190,16 @@ def _as_literal(value: object) -> object:
     return value
 
 
-def render(template_dir: Path, context: dict, staging: Path, *, hooks: bool) -> Path:
+def render(
+    template_dir: Path, context: dict, staging: Path, *, hooks: bool, post_hook: bool = True
+) -> Path:
     """Render the template into `staging` and return the project folder made there.
 
     Every path the template renders is checked to stay inside the project before anything is
     written. With `hooks`, the template's hooks run as cookiecutter runs them (rendered, once,
     in the project folder: pre-generation before the files, post-generation after them),
-    their output going to stderr so that stdout carries only scaffold's result.
+    their output going to stderr so that stdout carries only scaffold's result. Without
+    `post_hook`, the caller runs `run_post_hook` itself once the project is in its place.
     """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_files
@@ -216,13 +219,20 @@ def render(template_dir: Path, context: dict, staging: Path, *, hooks: bool) -> 
                 overwrite_if_exists=True,  # the folder made above for the pre-generation hook
                 accept_hooks=False,
             )
-            if hooks:
+            if hooks and post_hook:
                 _run_hook(template_dir, "post_gen_project", project, context)
     except (CookiecutterException, TemplateError) as error:
         raise GenerationFailed(f"the template failed to render: {one_line(error)}") from None
     except OSError as error:  # e.g. the disk is full
         raise GenerationFailed(f"writing the project failed: {one_line(error)}") from None
     return project
+
+
+def run_post_hook(template_dir: Path, project: Path, context: dict) -> None:
+    """Run the template's post-generation hook in `project`, where the project stays: what
+    it makes with absolute paths (a virtualenv, links) keeps working."""
+    with _hook_output_to_stderr():
+        _run_hook(template_dir, "post_gen_project", project, context)
 
 
 def _run_hook(template_dir: Path, hook: str, project: Path, context: dict) -> None:
@@ -325,9 +335,11 @@ def render_files(
     *,
     hooks: bool,
     template_rules: bool,
+    project_dir: Path,
 ) -> tuple[Rendering, dict]:
     """Render a template with recorded answers (and --set changes) into memory; return the
-    rendering, without the provenance file, and the cookiecutter context it used."""
+    rendering of the files that are the template's business in `project_dir` (see
+    `project_files`), without the provenance file, and the cookiecutter context it used."""
     with tempfile.TemporaryDirectory(prefix="scaffold-") as staging:
         project, context, paths = render_tree(
             template_dir,
@@ -337,7 +349,9 @@ def render_files(
             hooks=hooks,
             template_rules=template_rules,
         )
-        files = {relative: path.read_bytes() for relative, path in project_files(project)}
+        files = {
+            relative: path.read_bytes() for relative, path in project_files(project, project_dir)
+        }
     files.pop(PROVENANCE_FILE, None)
     return Rendering(files, paths), context
 
@@ -368,9 +382,16 @@ def render_tree(
     return project, context, paths
 
 
-def project_files(project: Path) -> Iterator[tuple[str, Path]]:
-    """(relative path, path) of each regular file in a rendered project; links a hook made
-    are not the template's files and are never followed."""
-    for path in sorted(project.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path.relative_to(project).as_posix(), path
+def project_files(render: Path, project_dir: Path) -> list[tuple[str, Path]]:
+    """(relative path, path) of each file of a rendered project that is the template's
+    business: regular files that the project's git ignore rules do not exclude. Links and git
+    folders a hook made are left out."""
+    files = [
+        (path.relative_to(render).as_posix(), path)
+        for path in sorted(render.rglob("*"))
+        if path.is_file()
+        and not path.is_symlink()
+        and ".git" not in path.parts[len(render.parts) :]
+    ]
+    ignored = ignored_paths(project_dir, [relative for relative, _ in files])
+    return [(relative, path) for relative, path in files if relative not in ignored]

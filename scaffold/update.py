@@ -15,7 +15,7 @@ from scaffold.errors import (
     ScaffoldError,
     UsageError,
 )
-from scaffold.files import project_path, read_project_files
+from scaffold.files import content_digest, project_path, read_project_files
 from scaffold.git import uncommitted_changes
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.merge import (
@@ -92,9 +92,16 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         info = current.info
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
         rules = provenance.template_source == BUNDLED
-        base, _ = render_files(old_dir, provenance.answers, hooks=hooks, template_rules=rules)
+        base, _ = render_files(
+            old_dir, provenance.answers, hooks=hooks, template_rules=rules, project_dir=project_dir
+        )
         theirs, context = render_files(
-            current.directory, provenance.answers, settings or {}, hooks=hooks, template_rules=rules
+            current.directory,
+            provenance.answers,
+            settings or {},
+            hooks=hooks,
+            template_rules=rules,
+            project_dir=project_dir,
         )
     yours = read_project_files(project_dir, {**base.files, **theirs.files})
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
@@ -123,6 +130,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         checkout=current.checkout,
         commit=current.commit,
         fingerprint=current.fingerprint,
+        generated={path: content_digest(content) for path, content in theirs.files.items()},
         extra=provenance.extra,
     )
     filename = PROVENANCE_FILE

@@ -195,7 +195,18 @@ def test_check_and_update_refuse_recorded_answers_that_render_outside(tmp_path, 
     write_provenance(project, provenance)
     git("commit", "-qam", "edit answers", cwd=project)
 
-    for command in (["check"], ["check", "--json"], ["update"], ["update", "--dry-run"]):
+    for command in (["update"], ["update", "--dry-run"]):
+        result = invoke(*command, project)
+
+        assert result.exit_code == 2, (command, result.output)
+        assert "outside the project" in result.stderr
+        assert tree(outside) == ["victim.txt"]
+    # check compares with the digests recorded at generation: it renders nothing.
+    assert invoke("check", project).exit_code == 0
+    assert tree(outside) == ["victim.txt"]
+    provenance.generated = None  # as in projects made before digests were recorded
+    write_provenance(project, provenance)
+    for command in (["check"], ["check", "--json"]):
         result = invoke(*command, project)
 
         assert result.exit_code == 2, (command, result.output)
