@@ -67,20 +67,23 @@ class Status:
         }
 
 
-def check_project(project_dir: Path | str, template: str | None = None) -> Status:
-    """Compare a project with the newest version of its template.
+def check_project(
+    project_dir: Path | str, template: str | None = None, checkout: str | None = None
+) -> Status:
+    """Compare a project with the newest version of its template (on the recorded branch or
+    tag, or on `checkout`).
 
     Runs none of the template's hooks: check is a report, run in CI on changes nobody has
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
     with open_project(project_dir):
-        return _check(project_dir, template)
+        return _check(project_dir, template, checkout)
 
 
-def _check(project_dir: Path, template: str | None) -> Status:
+def _check(project_dir: Path, template: str | None, checkout: str | None) -> Status:
     provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template) as current:
+    with open_current_template(provenance, template, checkout) as current:
         info = current.info
         outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
         status = Status(

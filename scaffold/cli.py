@@ -140,6 +140,10 @@ def check(
         str | None,
         typer.Option(help="Compare with this copy of the project's template (e.g. a local clone)."),
     ] = None,
+    checkout: Annotated[
+        str | None,
+        typer.Option(help="Compare with this branch or tag. Default: the one the project records."),
+    ] = None,
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
 
@@ -150,7 +154,7 @@ def check(
     from scaffold.check import check_project
 
     try:
-        status = check_project(path, template)
+        status = check_project(path, template, checkout)
     except ScaffoldError as error:
         if json_output:
             report = {"project": str(path.resolve()), "status": "error", "error": str(error)}
@@ -194,7 +198,11 @@ def update(
         typer.Option(help="Take the newest template from here (e.g. a local clone of it)."),
     ] = None,
     checkout: Annotated[
-        str | None, typer.Option(help="Branch, tag or commit of a git template to update to.")
+        str | None,
+        typer.Option(
+            help="Branch, tag or commit of a git template to update to."
+            " Default: the one the project records."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")

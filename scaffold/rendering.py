@@ -157,6 +157,7 @@ def build_answers(
             )
         overrides["project_name"] = name
     overrides.update(settings)
+    _check_choices(info, overrides, settings)
     overrides = {key: _as_literal(value) for key, value in overrides.items()}
     try:
         context = generate_context(
@@ -175,6 +176,18 @@ def build_answers(
     if problems:
         raise UsageError("; ".join(problems))
     return context
+
+
+def _check_choices(info: TemplateInfo, answers: Mapping, settings: Mapping) -> None:
+    """Refuse an answer to a choice variable that is not among its options, saying which are."""
+    for key, value in answers.items():
+        options = info.variables.get(key)
+        if isinstance(options, list) and options and value not in options:
+            given = "--set" if key in settings else "the recorded answer"
+            raise BadSetting(
+                f"{given} {key}={value!r} is not an option of template {info.name}"
+                f" ({', '.join(map(str, options))}); pass --set {key}=<one of them>"
+            )
 
 
 def public_answers(context: dict) -> dict[str, object]:
