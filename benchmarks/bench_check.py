@@ -3,7 +3,7 @@
 The bundled template is committed to a fresh git repository; one project is made from it with
 `scaffold new`, one with `cruft create`. Both checks run as separate processes, alternating,
 first with the template unchanged, then after a new template commit. The script prints the
-median of each and their ratio (goal: at most 1.0). Needs cruft (`pip install cruft`).
+median of each and their ratio (goal: at most 1.0). Needs cruft: `pip install -e '.[bench]'`.
 
     python benchmarks/bench_check.py [--runs 15]
 """
