@@ -131,9 +131,11 @@ def build_answers(
     """Return the cookiecutter context for `info`: defaults, then recorded answers, NAME,
     --set and prompts. Recorded answers the template no longer asks for are dropped.
 
-    `template_rules` checks the answers with the bundled template's own rules before anything
-    is rendered (its pre-generation hook's `validate`, which scaffold ships and so trusts).
-    Other templates' hooks are never imported: they run rendered, when cookiecutter runs them.
+    `template_rules` is for the bundled template, which opts in to scaffold's own checks of
+    names and to its rules checked before anything is rendered (its pre-generation hook's
+    `validate`, which scaffold ships and so trusts). Other templates get their answers as
+    cookiecutter gives them; their hooks are never imported, only run rendered, as cookiecutter
+    runs them.
     """
     from cookiecutter.exceptions import CookiecutterException
     from cookiecutter.generate import generate_context
@@ -144,7 +146,8 @@ def build_answers(
         raise UnknownVariable(unknown[0], sorted(info.variables))
     overrides = {key: value for key, value in dict(recorded).items() if key in info.variables}
     if name is not None:
-        check_project_name(name)
+        if template_rules:
+            check_project_name(name)
         if "project_name" not in info.variables:
             raise UsageError(
                 f"template {info.name!r} has no project_name variable; "
@@ -170,7 +173,7 @@ def build_answers(
         raise GenerationFailed(f"the template's variables failed: {one_line(error)}") from None
     context["cookiecutter"].update(extra_context)
     answers = context["cookiecutter"]
-    if "project_slug" in answers:
+    if template_rules and "project_slug" in answers:
         check_slug(str(answers["project_slug"]))
     problems = template_problems(info.path, answers) if template_rules else []
     if problems:

@@ -313,3 +313,18 @@ def test_checkout_of_a_folder_template_is_refused(tmp_path):
 
     assert result.returncode == 2
     assert "--checkout 'v1' needs a git template" in result.stderr
+
+
+def test_scaffolds_own_name_rules_apply_to_the_bundled_template_only(tmp_path):
+    """A team template may allow what the bundled one refuses (an upper-case slug here)."""
+    template = write_files(tmp_path / "team-template", version_1(tmp_path, tmp_path / "marks"))
+    answers = {**ANSWERS, "project_slug": "Demo_Lab", "import_name": "demo_lab"}
+
+    project = new(template, tmp_path / "out", answers=answers)
+
+    assert project.name == "Demo_Lab"
+    expected = cookiecutter_render(template, tmp_path / "cc", answers=answers)
+    assert files_of(project) == files_of(expected)
+    bundled = scaffold("new", "--no-input", "-o", tmp_path / "b", "--set",
+                       "project_slug=Demo_Lab", "Demo")  # fmt: skip
+    assert bundled.returncode == 2 and "project slug" in bundled.stderr
