@@ -118,7 +118,7 @@ def new_project(
                 try:
                     if hooks:
                         run_post_hook(source.directory, target, context)
-                    provenance.generated = _digests(target, None if created_target else files)
+                    provenance.generated = _digests(target, None if created_target else set(files))
                     write_provenance(target, provenance)
                 except BaseException:
                     if created_target:
@@ -147,7 +147,7 @@ def _files(project: Path) -> list[str]:
     )
 
 
-def _digests(project: Path, only: list[str] | None) -> dict[str, str]:
+def _digests(project: Path, only: set[str] | None) -> dict[str, str]:
     """The digest of each file the template made (of `only`, when given): the record that
     lets `scaffold check` list edits later without rendering."""
     return {
