@@ -19,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: options as a user types them, no <bool> beside flags
 )
 
 
@@ -50,9 +51,13 @@ def _fail(error: ScaffoldError) -> typer.Exit:
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. 'My Image Pipeline' or a slug.")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="Project name, e.g. 'My Image Pipeline' or a slug."),
+    ],
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Folder that receives the project.")
+        Path,
+        typer.Option("--output-dir", "-o", metavar="DIR", help="Folder that receives the project."),
     ] = Path("."),
     set_: Annotated[
         list[str] | None,
@@ -60,10 +65,14 @@ def new(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option(help="Template: a directory, a zip file or a git URL. Default: bundled."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Template: a directory, a zip file or a git URL. Default: bundled.",
+        ),
     ] = None,
     checkout: Annotated[
-        str | None, typer.Option(help="Branch, tag or commit of a git --template.")
+        str | None,
+        typer.Option(metavar="REF", help="Branch, tag or commit of a git --template."),
     ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Use defaults for everything not given.")
@@ -119,16 +128,22 @@ def templates() -> None:
         infos = bundled_templates()
     except ScaffoldError as error:
         raise _fail(error) from None
+    from scaffold.rendering import default_answers
+
     for info in infos:
         typer.echo(f"{info.name} (version {info.version})")
         if info.description:
             typer.echo(f"  {info.description}")
-        for key, default in info.variables.items():
-            typer.echo(f"  {key} = {default!r}")
+        for key, default in default_answers(info).items():
+            derived = "{{" in str(info.variables[key])
+            typer.echo(f"  {key} = {default!r}{'  (follows the answers above)' if derived else ''}")
 
 
 ProjectPath = Annotated[
-    Path, typer.Argument(help="The generated project's folder.", show_default="current folder")
+    Path,
+    typer.Argument(
+        metavar="PATH", help="The generated project's folder.", show_default="current folder"
+    ),
 ]
 
 
@@ -138,11 +153,17 @@ def check(
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     template: Annotated[
         str | None,
-        typer.Option(help="Compare with this copy of the project's template (e.g. a local clone)."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Compare with this copy of the project's template (e.g. a local clone).",
+        ),
     ] = None,
     checkout: Annotated[
         str | None,
-        typer.Option(help="Compare with this branch or tag. Default: the one the project records."),
+        typer.Option(
+            metavar="REF",
+            help="Compare with this branch or tag. Default: the one the project records.",
+        ),
     ] = None,
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
@@ -195,13 +216,17 @@ def update(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option(help="Take the newest template from here (e.g. a local clone of it)."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Take the newest template from here (e.g. a local clone of it).",
+        ),
     ] = None,
     checkout: Annotated[
         str | None,
         typer.Option(
+            metavar="REF",
             help="Branch, tag or commit of a git template to update to."
-            " Default: the one the project records."
+            " Default: the one the project records.",
         ),
     ] = None,
     dry_run: Annotated[
@@ -266,7 +291,9 @@ def update(
         raise typer.Exit(1)
 
 
-add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True)
+add_app = typer.Typer(
+    help="Add parts to a generated project.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(add_app, name="add")
 
 
@@ -277,15 +304,22 @@ class Layer(StrEnum):
 
 @add_app.command("task")
 def add_task(
-    name: Annotated[str, typer.Argument(help="The task's class name, e.g. GreenChannel.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The task's class name, e.g. GreenChannel.")
+    ],
     path: ProjectPath = Path("."),
     input_task: Annotated[
         str | None,
-        typer.Option("--input", help="The task it reads. Default: the last task in tasks.py."),
+        typer.Option(
+            "--input",
+            metavar="TASK",
+            help="The task it reads. Default: the last task in tasks.py.",
+        ),
     ] = None,
     layer: Annotated[Layer, typer.Option(help="Where its outputs land.")] = Layer.final,
     template: Annotated[
-        str | None, typer.Option(help="Where the project's template is now, if it moved.")
+        str | None,
+        typer.Option(metavar="SOURCE", help="Where the project's template is now, if it moved."),
     ] = None,
 ) -> None:
     """Add a directory task to a generated project, wired to its input task, with a test."""

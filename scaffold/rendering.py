@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,6 +25,7 @@ from scaffold.files import relative_problem
 from scaffold.git import GitFailed, checkout_commit, head_commit, ignored_paths
 from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
+from scaffold.prompts import asking
 from scaffold.provenance import PROVENANCE_FILE
 from scaffold.templates import (
     TemplateInfo,
@@ -166,7 +167,10 @@ def build_answers(
         context = generate_context(
             context_file=str(info.path / "cookiecutter.json"), extra_context=overrides
         )
-        context["cookiecutter"].update(prompt_for_config(context, no_input=no_input))
+        given = set(settings) | ({"project_name"} if name is not None else set())
+        rules = _rule_of(info, context) if template_rules else lambda key, answer: None
+        with asking(given, rules):
+            context["cookiecutter"].update(prompt_for_config(context, no_input=no_input))
     except ValueError as error:  # a --set value outside a choice variable's options
         raise BadSetting(str(error)) from None
     except CookiecutterException as error:
@@ -181,6 +185,18 @@ def build_answers(
     return context
 
 
+def _rule_of(info: TemplateInfo, context: dict) -> Callable[[str, object], str | None]:
+    """The template's rule an interactive answer breaks, if any (its `validate`, asked about
+    that one answer)."""
+    reserved = context["cookiecutter"].get("_reserved_packages", [])
+
+    def problem(key: str, answer: object) -> str | None:
+        problems = template_problems(info.path, {key: answer, "_reserved_packages": reserved})
+        return next((p for p in problems if p.startswith(key)), None)
+
+    return problem
+
+
 def _check_choices(info: TemplateInfo, answers: Mapping, settings: Mapping) -> None:
     """Refuse an answer to a choice variable that is not among its options, saying which are."""
     for key, value in answers.items():
@@ -191,6 +207,13 @@ def _check_choices(info: TemplateInfo, answers: Mapping, settings: Mapping) -> N
                 f"{given} {key}={value!r} is not an option of template {info.name}"
                 f" ({', '.join(map(str, options))}); pass --set {key}=<one of them>"
             )
+
+
+def default_answers(info: TemplateInfo) -> dict[str, object]:
+    """What a template's variables come to when nothing is answered (derived ones rendered)."""
+    with importable(info.path):
+        context = build_answers(info, None, {}, no_input=True, template_rules=False)
+    return {key: context["cookiecutter"][key] for key in info.variables}
 
 
 def public_answers(context: dict) -> dict[str, object]:
