@@ -106,7 +106,9 @@ def new_project(
         staging_parent = Path(tempfile.gettempdir()) if dry_run else output_dir
         try:
             with staging_folder(staging_parent) as staging:
-                rendered = render(source.directory, context, staging, hooks=hooks, post_hook=False)
+                rendered, _ = render(
+                    source.directory, context, staging, hooks=hooks, post_hook=False
+                )
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
                 if (target.exists() or target.is_symlink()) and not force:

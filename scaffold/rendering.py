@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,10 +24,11 @@ from scaffold.errors import (
 )
 from scaffold.files import relative_problem
 from scaffold.git import GitFailed, checkout_commit, head_commit, ignored_paths
+from scaffold.journal import JOURNAL_FILE
 from scaffold.merge import Rendering
 from scaffold.names import check_project_name, check_slug
 from scaffold.prompts import asking
-from scaffold.provenance import PROVENANCE_FILE
+from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE
 from scaffold.templates import (
     TemplateInfo,
     bundled_template_dir,
@@ -36,6 +38,9 @@ from scaffold.templates import (
 )
 
 BUNDLED = "bundled"
+_JINJA = re.compile(r"\{[{%#]")
+# Files of scaffold's own that no template may write: the journal and an update's provenance.
+RESERVED_FILES = {JOURNAL_FILE, PENDING_FILE}
 
 
 @dataclass(frozen=True)
@@ -231,8 +236,9 @@ def _as_literal(value: object) -> object:
 
 def render(
     template_dir: Path, context: dict, staging: Path, *, hooks: bool, post_hook: bool = True
-) -> Path:
-    """Render the template into `staging` and return the project folder made there.
+) -> tuple[Path, dict[str, str]]:
+    """Render the template into `staging`; return the project folder made there and the
+    rendered path of each template file (see `_rendered_names`).
 
     Every path the template renders is checked to stay inside the project before anything is
     written. With `hooks`, the template's hooks run as cookiecutter runs them (rendered, once,
@@ -244,9 +250,14 @@ def render(
     from cookiecutter.generate import generate_files
     from jinja2 import TemplateError
 
-    folder, _ = _rendered_names(template_dir, context)
-    project = staging / folder
+    if _JINJA.search(str(staging)):  # cookiecutter renders the folder's path as a template
+        raise UsageError(
+            f"the folder {staging.parent} holds Jinja syntax ({{{{, {{% or {{#), which"
+            " cookiecutter would evaluate; choose another folder"
+        )
     try:
+        folder, paths = _rendered_names(template_dir, context)
+        project = staging / folder
         with _hook_output_to_stderr():
             project.mkdir()
             if hooks:
@@ -264,7 +275,7 @@ def render(
         raise GenerationFailed(f"the template failed to render: {one_line(error)}") from None
     except OSError as error:  # e.g. the disk is full
         raise GenerationFailed(f"writing the project failed: {one_line(error)}") from None
-    return project
+    return project, paths
 
 
 def run_post_hook(template_dir: Path, project: Path, context: dict) -> None:
@@ -305,19 +316,16 @@ def _hook_output_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def rendered_paths(template_dir: Path, context: dict) -> dict[str, str]:
-    """Map each file of the template's project folder to the path it renders to, both relative
-    to the project; this pairs files across renders whose answers rename folders.
+def _rendered_names(template_dir: Path, context: dict) -> tuple[str, dict[str, str]]:
+    """The project folder's rendered name, and a map of each file of the template's project
+    folder to the path it renders to, both relative to the project (this pairs files across
+    renders whose answers rename folders).
 
     Refuses (UnsafePath) a project folder name or any file or folder path that renders to an
-    absolute path or climbs out with '..'. Folders cookiecutter copies without rendering
+    absolute path, climbs out with '..', or holds Jinja syntax (cookiecutter renders a
+    folder's whole path a second time). Folders cookiecutter copies without rendering
     (`_copy_without_render`) keep their contents' names.
     """
-    return _rendered_names(template_dir, context)[1]
-
-
-def _rendered_names(template_dir: Path, context: dict) -> tuple[str, dict[str, str]]:
-    """The project folder's rendered name, and `rendered_paths`."""
     from cookiecutter.find import find_template
     from cookiecutter.generate import is_copy_only_path
     from cookiecutter.utils import create_env_with_context
@@ -359,6 +367,10 @@ def _check_inside(source: str, rendered: str, one_name: bool = False) -> None:
     problem = relative_problem(rendered) if rendered or one_name else None  # "": skipped
     if not problem and one_name and len(PurePosixPath(rendered).parts) != 1:
         problem = "is not a single folder name"
+    if not problem and _JINJA.search(rendered):
+        problem = "holds Jinja syntax, which cookiecutter would evaluate a second time"
+    if not problem and PurePosixPath(rendered).name in RESERVED_FILES:
+        problem = "is a file name scaffold keeps for itself"
     if problem:
         raise UnsafePath(
             source,
@@ -416,8 +428,7 @@ def render_tree(
             recorded=answers,
             template_rules=template_rules,
         )
-        project = render(template_dir, context, staging, hooks=hooks)
-        paths = rendered_paths(template_dir, context)
+        project, paths = render(template_dir, context, staging, hooks=hooks)
     return project, context, paths
 
 

@@ -399,3 +399,61 @@ def test_check_compares_big_files_without_holding_them_in_memory(tmp_path, place
     exit_code, peak_kib = map(int, first_line.split())
     assert exit_code == 0 and "big.bin" in report  # listed as edited
     assert peak_kib < 160 * 1024, f"check peaked at {peak_kib // 1024} MiB for a 256 MiB file"
+
+
+def test_answers_holding_jinja_never_reach_cookiecutters_second_render(tmp_path, places):
+    """cookiecutter renders a folder's whole path again: an answer that makes the project
+    folder `{{cookiecutter.x}}` must not turn into '../../victim' there."""
+    out, outside, _ = places
+    (outside / "static").mkdir()
+    (outside / "static" / "keep.txt").write_text("precious\n")
+    template = write_template(
+        tmp_path / "template",
+        {"sub/a.txt": "a\n", "static/s.txt": "s\n"},
+        {"project_slug": "{{ cookiecutter.project_name.lower() }}", "x": "",
+         "_copy_without_render": ["static"]},
+    )  # fmt: skip
+
+    result = invoke("new", "{{cookiecutter.x}}", "--no-input", "-o", out, "--template", template,
+                    "--set", "x=../../outside")  # fmt: skip
+
+    assert result.exit_code == 2, result.output
+    assert "Jinja syntax" in result.stderr
+    assert tree(outside) == ["static", "static/keep.txt", "victim.txt"]
+    assert tree(out) == []
+
+
+def test_an_output_folder_holding_jinja_is_refused(tmp_path, places):
+    out, outside, _ = places
+    template = write_template(tmp_path / "template", {"sub/a.txt": "a\n"}, {"x": "../outside"})
+    weird = out / "{{cookiecutter.x}}"
+
+    result = invoke("new", "Pipe", "--no-input", "-o", weird, "--template", template)
+
+    assert result.exit_code == 2, result.output
+    assert "Jinja syntax" in result.stderr
+    assert tree(outside) == ["victim.txt"]
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("{{cookiecutter.nope}}.txt", "nope"), ("{% if x %}.txt", "failed to render")],
+)
+def test_a_path_that_cannot_render_is_a_clean_error(tmp_path, places, name, message):
+    out, _, _ = places
+    template = write_template(tmp_path / "template", {name: "x\n"})
+
+    result = invoke("new", "Pipe", "--no-input", "-o", out, "--template", template)
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert tree(out) == []
+
+
+def test_a_template_may_not_write_scaffolds_own_files(tmp_path, places):
+    out, _, _ = places
+    template = write_template(tmp_path / "template", {".scaffold-journal.json": "{}"})
+
+    result = invoke("new", "Pipe", "--no-input", "-o", out, "--template", template)
+
+    assert result.exit_code == 2 and "scaffold keeps for itself" in result.stderr
