@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
-from scaffold.journal import open_project
+from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import BUNDLED, project_files, render_tree
 from scaffold.versions import open_current_template, open_recorded_template
@@ -77,7 +77,7 @@ def check_project(
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
-    with open_project(project_dir):
+    with reading_project(project_dir):
         return _check(project_dir, template, checkout)
 
 

@@ -291,6 +291,22 @@ def update(
         raise typer.Exit(1)
 
 
+@app.command()
+def recover(path: ProjectPath = Path(".")) -> None:
+    """Finish or undo a change that a stopped scaffold command left in a project.
+
+    Commands that change a project do this first on their own; check refuses until it is done.
+    """
+    from scaffold.journal import recover_project
+
+    try:
+        recovered = recover_project(path)
+    except ScaffoldError as error:
+        raise _fail(error) from None
+    if not recovered:
+        typer.echo(f"{path.resolve().name}: no stopped change to finish or undo")
+
+
 add_app = typer.Typer(
     help="Add parts to a generated project.", no_args_is_help=True, rich_markup_mode=None
 )

@@ -64,6 +64,10 @@ class ProjectBusy(UsageError):
     """Another scaffold command is changing the same project right now."""
 
 
+class JournalError(ScaffoldError):
+    """A change a stopped scaffold command left (its journal) waits, or cannot be finished."""
+
+
 class GenerationFailed(ScaffoldError):
     """Rendering or a template hook failed; nothing was left at the target."""
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
 from scaffold.files import file_digest
-from scaffold.journal import FileWrite, change_files, open_project, staging_folder
+from scaffold.journal import FileWrite, change_files, open_project
+from scaffold.locks import staging_folder
 from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
 from scaffold.rendering import (
     BUNDLED,
@@ -103,30 +105,29 @@ def new_project(
         if not dry_run and not output_dir.exists():
             output_dir.mkdir(parents=True)
             created_output_dir = True
-        staging_parent = Path(tempfile.gettempdir()) if dry_run else output_dir
         try:
-            with staging_folder(staging_parent) as staging:
+            with _staging(output_dir, dry_run) as staging:
                 rendered, _ = render(
                     source.directory, context, staging, hooks=hooks, post_hook=False
                 )
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
-                if (target.exists() or target.is_symlink()) and not force:
-                    raise TargetExists(str(target))
                 files = _files(rendered)
-                if not dry_run:
-                    created_target = _place(rendered, target)
-            if not dry_run:
-                try:
-                    if hooks:
-                        run_post_hook(source.directory, target, context)
-                    provenance.generated = _digests(target, None if created_target else set(files))
-                    write_provenance(target, provenance)
-                except BaseException:
-                    if created_target:
+                if target.exists() or target.is_symlink():
+                    if not force:
+                        raise TargetExists(str(target))
+                    if not dry_run:
+                        _place_into_existing(rendered, target, source.directory, context, hooks)
+                        _record_digests(target, provenance, set(files))
+                elif not dry_run:
+                    _move(rendered, target)
+                    try:
+                        if hooks:
+                            run_post_hook(source.directory, target, context)
+                        _record_digests(target, provenance, None)
+                    except BaseException:
                         shutil.rmtree(target, ignore_errors=True)
-                    raise
-                if created_target:
+                        raise
                     files = _files(target)  # with what the post-generation hook changed
         except BaseException:
             if created_output_dir:
@@ -141,6 +142,18 @@ def new_project(
     )
 
 
+@contextlib.contextmanager
+def _staging(output_dir: Path, dry_run: bool) -> Iterator[Path]:
+    """Where to render: beside the target (same filesystem, for the rename), or for a dry run
+    a throwaway folder elsewhere."""
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="scaffold-dry-run-") as folder:
+            yield Path(folder)
+    else:
+        with staging_folder(output_dir) as folder:
+            yield folder
+
+
 def _files(project: Path) -> list[str]:
     return sorted(
         path.relative_to(project).as_posix()
@@ -149,26 +162,29 @@ def _files(project: Path) -> list[str]:
     )
 
 
-def _digests(project: Path, only: set[str] | None) -> dict[str, str]:
-    """The digest of each file the template made (of `only`, when given): the record that
-    lets `scaffold check` list edits later without rendering."""
-    return {
+def _record_digests(project: Path, provenance: Provenance, only: set[str] | None) -> None:
+    """Record the digest of each file the template made (of `only`, when given), which lets
+    `scaffold check` list edits later without rendering."""
+    provenance.generated = {
         relative: file_digest(path)
         for relative, path in project_files(project, project)
         if relative != PROVENANCE_FILE and (only is None or relative in only)
     }
+    write_provenance(project, provenance)
 
 
-def _place(rendered: Path, target: Path) -> bool:
-    """Move a rendered project into place: one rename (then return True: the target is new),
-    or, into an existing project, one all-or-nothing change that never follows a symbolic
-    link found there."""
-    if not target.exists() and not target.is_symlink():
-        try:
-            os.rename(rendered, target)
-        except OSError as error:
-            raise GenerationFailed(f"moving the project to {target} failed: {error}") from None
-        return True
+def _move(rendered: Path, target: Path) -> None:
+    try:
+        os.rename(rendered, target)
+    except OSError as error:
+        raise GenerationFailed(f"moving the project to {target} failed: {error}") from None
+
+
+def _place_into_existing(
+    rendered: Path, target: Path, template_dir: Path, context: dict, hooks: bool
+) -> None:
+    """--force: put the template's files into an existing folder in one all-or-nothing change
+    that never follows a symbolic link found there, then run the post-generation hook."""
     if target.is_symlink() or not target.is_dir():
         raise UnsafePath(str(target), "--force generates into a real folder only, and this is not")
     writes = [
@@ -178,7 +194,13 @@ def _place(rendered: Path, target: Path) -> bool:
     ]
     with open_project(target):
         change_files(target, writes)
-    return False
+        if hooks:
+            try:
+                run_post_hook(template_dir, target, context)
+            except GenerationFailed as error:
+                raise GenerationFailed(
+                    f"the template's files are in place in {target} (--force), but then {error}"
+                ) from None
 
 
 def is_interactive() -> bool:

@@ -71,6 +71,15 @@ def _check_ignore(directory: Path, paths: list[str], *options: str) -> set[str] 
     return set(result.stdout.decode(errors="surrogateescape").split("\0")) - {""}
 
 
+def is_tracked(directory: Path, relative: str) -> bool:
+    """True when `relative` is committed (or staged) in the git repository of `directory`."""
+    try:
+        _git("ls-files", "--error-unmatch", "--", relative, cwd=directory)
+    except GitFailed:
+        return False
+    return True
+
+
 def checkout_commit(source: str, commit: str, destination: Path) -> Path:
     """Clone `source` (a URL, also cookiecutter's `git+` form, or a local repository) into
     `destination` at `commit`."""

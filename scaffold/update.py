@@ -17,7 +17,7 @@ from scaffold.errors import (
 )
 from scaffold.files import content_digest, project_path, read_project_files
 from scaffold.git import uncommitted_changes
-from scaffold.journal import FileWrite, change_files, open_project
+from scaffold.journal import FileWrite, change_files, open_project, reading_project
 from scaffold.merge import (
     CONFLICT,
     LEFT_BEHIND,
@@ -76,7 +76,7 @@ def update_project(
     rendered with their hooks, as generation made the project, unless `hooks` is False.
     """
     project_dir = Path(project_dir).resolve()
-    with open_project(project_dir):
+    with (reading_project if dry_run else open_project)(project_dir):
         return _update(project_dir, settings, template, checkout, dry_run, hooks)
 
 

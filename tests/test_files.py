@@ -3,19 +3,21 @@ command after a kill."""
 
 import json
 import os
+import subprocess
 
 import pytest
 
-from scaffold.errors import GenerationFailed, ProjectBusy, ProvenanceError, UnsafePath
+from scaffold.errors import GenerationFailed, JournalError, ProjectBusy, UnsafePath
 from scaffold.files import project_path
 from scaffold.journal import (
     JOURNAL_FILE,
     FileWrite,
     change_files,
     open_project,
-    project_lock,
+    reading_project,
     recover,
 )
+from scaffold.locks import project_lock, staging_folder
 
 
 def test_a_failed_write_leaves_every_target_as_it_was(tmp_path):
@@ -90,7 +92,12 @@ def _interrupted(project, state):
     temporary = ".kept.txt.scaffold-" + "0" * 32 + ".tmp"
     (project / temporary).write_text("new\n")
     (project / "gone.txt").write_text("bye\n")
-    journal = {"state": state, "renames": [[temporary, "kept.txt"]], "removals": ["gone.txt"]}
+    journal = {
+        "state": state,
+        "renames": [[temporary, "kept.txt"]],
+        "removals": ["gone.txt"],
+        "folders": [],
+    }
     (project / JOURNAL_FILE).write_text(json.dumps(journal))
 
 
@@ -119,17 +126,21 @@ def test_the_next_command_undoes_a_prepared_change(tmp_path):
         ([[".x.scaffold-" + "0" * 32 + ".tmp", "../../x"]], []),  # a target outside
         ([["notes.txt", "x"]], []),  # not a temporary name: would move a user's file
         ([], ["/etc/passwd"]),  # a removal outside
+        ([], [".git/HEAD"]),  # git's own files
     ],
 )
 def test_a_journal_naming_paths_outside_is_refused(tmp_path, renames, removals):
     project = tmp_path / "project"
-    project.mkdir()
+    (project / ".git").mkdir(parents=True)
+    (project / ".git" / "HEAD").write_text("ref\n")
     (project / "notes.txt").write_text("mine\n")
-    journal = {"state": "committing", "renames": renames, "removals": removals}
+    journal = {"state": "committing", "renames": renames, "removals": removals, "folders": []}
     (project / JOURNAL_FILE).write_text(json.dumps(journal))
 
-    with pytest.raises((ProvenanceError, UnsafePath)):
+    with pytest.raises((JournalError, UnsafePath)):
         recover(project)
+
+    assert (project / ".git" / "HEAD").read_text() == "ref\n"
 
     assert (project / "notes.txt").read_text() == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["project"]
@@ -139,6 +150,69 @@ def test_one_command_at_a_time_changes_a_project(tmp_path):
     with project_lock(tmp_path), pytest.raises(ProjectBusy, match="another scaffold command"):
         with open_project(tmp_path):
             pass
+    with project_lock(tmp_path, shared=True), reading_project(tmp_path):
+        pass  # readers share
+    with reading_project(tmp_path), pytest.raises(ProjectBusy):
+        with open_project(tmp_path):
+            pass
+
+
+def test_a_reader_refuses_while_a_stopped_change_waits(tmp_path):
+    _interrupted(tmp_path, "committing")
+
+    with pytest.raises(JournalError, match="scaffold recover"), reading_project(tmp_path):
+        pass
+
+    assert (tmp_path / JOURNAL_FILE).exists()  # a reader changes nothing
+
+
+def test_a_journal_committed_to_git_is_never_acted_on(tmp_path):
+    _interrupted(tmp_path, "committing")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", JOURNAL_FILE], cwd=tmp_path, check=True)
+
+    with pytest.raises(JournalError, match="committed to git"):
+        recover(tmp_path)
+
+    assert (tmp_path / "gone.txt").exists() and (tmp_path / "kept.txt").read_text() == "old\n"
+
+
+def test_a_recovery_that_fails_keeps_its_journal_and_says_why(tmp_path):
+    temporary = ".taken.scaffold-" + "0" * 32 + ".tmp"
+    (tmp_path / temporary).write_text("new\n")
+    (tmp_path / "taken" / "inner").mkdir(parents=True)  # a folder where the file goes
+    journal = {"state": "committing", "renames": [[temporary, "taken"]], "removals": [],
+               "folders": []}  # fmt: skip
+    (tmp_path / JOURNAL_FILE).write_text(json.dumps(journal))
+
+    with pytest.raises(JournalError, match="scaffold recover"):
+        recover(tmp_path)
+
+    assert (tmp_path / JOURNAL_FILE).exists()
+
+
+def test_undo_removes_only_the_folders_the_change_made(tmp_path):
+    (tmp_path / "empty-but-mine").mkdir()
+    pid = os.fork()
+    if pid == 0:
+        import scaffold.journal as journal
+
+        real = journal._write_journal
+
+        def die_at_commit(project_dir, state, *args):
+            if state == journal.COMMITTING:
+                os._exit(9)
+            real(project_dir, state, *args)
+
+        journal._write_journal = die_at_commit
+        journal.change_files(tmp_path, [FileWrite("empty-but-mine/a.txt", b"a"),
+                                        FileWrite("new/deep/b.txt", b"b")])  # fmt: skip
+        os._exit(0)
+    os.waitpid(pid, 0)
+
+    recover(tmp_path)
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-but-mine"]
 
 
 def test_a_kill_while_writing_leaves_no_temporary_file_after_the_next_command(tmp_path):
@@ -169,8 +243,6 @@ def test_a_kill_while_writing_leaves_no_temporary_file_after_the_next_command(tm
 
 
 def test_a_killed_commands_staging_folder_goes_and_a_live_one_stays(tmp_path):
-    from scaffold.journal import staging_folder
-
     dead = tmp_path / ".scaffold-staging-dead"
     (dead / "project").mkdir(parents=True)
     (dead / "project" / "half.txt").write_text("x")
