@@ -8,7 +8,7 @@ that renames a folder (say the package name) carries the project's edits to the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import merge3
 
@@ -30,10 +30,12 @@ WRITES = (ADD, UPDATE, MERGE, CONFLICT, MOVE)
 
 @dataclass(frozen=True)
 class Rendering:
-    """A rendered template: {project path: content} and {template path: project path}."""
+    """A rendered template: {project path: content}, {template path: project path} and
+    {project path: permission bits}."""
 
     files: Mapping[str, bytes]
     paths: Mapping[str, str]
+    modes: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

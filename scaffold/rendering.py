@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import tempfile
@@ -400,11 +401,10 @@ def render_files(
             hooks=hooks,
             template_rules=template_rules,
         )
-        files = {
-            relative: path.read_bytes() for relative, path in project_files(project, project_dir)
-        }
-    files.pop(PROVENANCE_FILE, None)
-    return Rendering(files, paths), context
+        found = [item for item in project_files(project, project_dir) if item[0] != PROVENANCE_FILE]
+        files = {relative: path.read_bytes() for relative, path in found}
+        modes = {relative: stat.S_IMODE(path.stat().st_mode) for relative, path in found}
+    return Rendering(files, paths, modes), context
 
 
 def render_tree(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,7 +139,8 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         conflicts = [change.path for change in result.conflicts]
         updated.extra = {**updated.extra, "conflicts": conflicts, "before_update": before}
         filename = PENDING_FILE
-    apply_changes(project_dir, changes, FileWrite(filename, updated.to_json().encode("utf-8")))
+    provenance_write = FileWrite(filename, updated.to_json().encode("utf-8"))
+    apply_changes(project_dir, changes, provenance_write, base, theirs)
     return result
 
 
@@ -194,10 +196,16 @@ def _resolved_update(project_dir: Path) -> Provenance:
     return pending
 
 
-def apply_changes(project_dir: Path, changes: list[Change], provenance: FileWrite) -> None:
+def apply_changes(
+    project_dir: Path,
+    changes: list[Change],
+    provenance: FileWrite,
+    base: Rendering,
+    theirs: Rendering,
+) -> None:
     """Write every change and the new provenance, all or nothing."""
     writes = [
-        FileWrite(change.path, change.content, mode_from=change.old_path or change.path)
+        FileWrite(change.path, change.content, mode=_mode(project_dir, change, base, theirs))
         for change in changes
         if change.action in WRITES
     ]
@@ -207,6 +215,19 @@ def apply_changes(project_dir: Path, changes: list[Change], provenance: FileWrit
         if (gone := change.path if change.action == REMOVE else change.old_path)
     ]
     change_files(project_dir, [*writes, provenance], removals)
+
+
+def _mode(project_dir: Path, change: Change, base: Rendering, theirs: Rendering) -> int | None:
+    """A written file's permission bits: the template's, unless the user changed the file's
+    (then the user's stay), three ways like its content."""
+    source = change.old_path or change.path
+    path = project_path(project_dir, source)
+    if not path.is_file():
+        return theirs.modes.get(change.path)
+    current = stat.S_IMODE(path.stat().st_mode)
+    if current != base.modes.get(source, current):
+        return current
+    return theirs.modes.get(change.path, current)
 
 
 def _digest(content: bytes | None) -> str | None:

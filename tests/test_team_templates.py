@@ -328,3 +328,34 @@ def test_scaffolds_own_name_rules_apply_to_the_bundled_template_only(tmp_path):
     bundled = scaffold("new", "--no-input", "-o", tmp_path / "b", "--set",
                        "project_slug=Demo_Lab", "Demo")  # fmt: skip
     assert bundled.returncode == 2 and "project slug" in bundled.stderr
+
+
+def test_update_brings_the_templates_permission_bits_unless_the_user_changed_them(tmp_path):
+    template = write_files(tmp_path / "t", {
+        "cookiecutter.json": json.dumps({"project_name": "Demo", "project_slug": "demo"}),
+        f"{PROJECT}/run.sh": "#!/bin/sh\n", f"{PROJECT}/mine.sh": "#!/bin/sh\n",
+    })  # fmt: skip
+    for name in ("run.sh", "mine.sh"):
+        (template / PROJECT / name).chmod(0o755)
+    git("init", "-q", cwd=template)
+    commit(template, "v1")
+    project = new(template, tmp_path / "out", answers={"project_name": "Demo"})
+    git("init", "-q", cwd=project)
+    (project / "mine.sh").chmod(0o700)  # the user's own choice
+    commit(project, "generated")
+    (template / PROJECT / "new.sh").write_text("#!/bin/sh\n")
+    (template / PROJECT / "new.sh").chmod(0o755)
+    for name in ("run.sh", "mine.sh"):
+        (template / PROJECT / name).write_text("#!/bin/sh\necho 2\n")
+        (template / PROJECT / name).chmod(0o644)
+    commit(template, "v2")
+
+    assert scaffold("update", project).returncode == 0
+
+    def mode(name):
+        return (project / name).stat().st_mode & 0o777
+
+    assert mode("new.sh") & 0o111, "a new script is executable, as the template has it"
+    assert not mode("run.sh") & 0o111, "the template made it non-executable"
+    assert mode("mine.sh") == 0o700, "the user's own permission bits stay"
+    assert (project / "mine.sh").read_text() == "#!/bin/sh\necho 2\n"
