@@ -5,12 +5,19 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
+from scaffold.errors import (
+    ProvenanceError,
+    TemplateVersionUnavailable,
+    UnsafePath,
+    UsageError,
+)
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
@@ -124,37 +131,51 @@ def _check(project_dir: Path, template: str | None, checkout: str | None) -> Sta
 
 
 def _compare_digests(project_dir: Path, generated: dict[str, str], status: Status) -> None:
-    """List the files the project edited, deleted or left with conflict markers since the
-    template wrote them, from the digests it recorded then."""
-    status.edited, status.deleted = [], []
-    marked = set(status.conflicted)
-    for relative, digest in sorted(generated.items()):
-        path = project_path(project_dir, relative)
-        if not path.is_file():
-            status.deleted.append(relative)
-        elif file_digest(path) != digest:
-            status.edited.append(relative)
-            if _has_marker_lines(path):
-                marked.add(relative)
-    status.conflicted = sorted(marked)
+    """Compare the project with the digests recorded when the template wrote its files."""
+    _compare_with(
+        project_dir,
+        {relative: partial(_has_digest, digest) for relative, digest in generated.items()},
+        status,
+    )
 
 
 def _compare(project_dir: Path, base: Path, status: Status) -> None:
-    """List the template's files the project edited, deleted or left with conflict markers,
-    reading both sides in chunks."""
+    """Compare the project with a rendering of the template, reading both in pieces."""
+    _compare_with(
+        project_dir,
+        {
+            relative: partial(same_file_content, rendered)
+            for relative, rendered in project_files(base, project_dir)
+            if relative != PROVENANCE_FILE
+        },
+        status,
+    )
+
+
+def _compare_with(
+    project_dir: Path, unchanged: dict[str, Callable[[Path], bool]], status: Status
+) -> None:
+    """List the template's files the project edited, deleted or left with conflict markers;
+    `unchanged[path](file)` says whether the project's file is as the template wrote it."""
     status.edited, status.deleted = [], []
     marked = set(status.conflicted)
-    for relative, rendered in project_files(base, project_dir):
-        if relative == PROVENANCE_FILE:
+    for relative, is_unchanged in sorted(unchanged.items()):
+        try:
+            path = project_path(project_dir, relative)
+        except UnsafePath:  # a link where the template wrote a file: read, never followed
+            status.edited.append(relative)
             continue
-        path = project_path(project_dir, relative)
         if not path.is_file():
             status.deleted.append(relative)
-        elif not same_file_content(path, rendered):
+        elif not is_unchanged(path):
             status.edited.append(relative)
             if _has_marker_lines(path):
                 marked.add(relative)
     status.conflicted = sorted(marked)
+
+
+def _has_digest(digest: str, path: Path) -> bool:
+    return file_digest(path) == digest
 
 
 def has_conflict_markers(content: bytes) -> bool:

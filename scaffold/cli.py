@@ -52,9 +52,14 @@ def _fail(error: ScaffoldError) -> typer.Exit:
 @app.command()
 def new(
     name: Annotated[
-        str,
-        typer.Argument(metavar="NAME", help="Project name, e.g. 'My Image Pipeline' or a slug."),
-    ],
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Project name, e.g. 'My Image Pipeline' or a slug (the template's"
+            " project_name; leave it out for a template without one).",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[
         Path,
         typer.Option("--output-dir", "-o", metavar="DIR", help="Folder that receives the project."),

@@ -64,12 +64,18 @@ class ProjectBusy(UsageError):
     """Another scaffold command is changing the same project right now."""
 
 
+class UnresolvedConflicts(ScaffoldError):
+    """`update --continue` found conflict markers left in the files of the update."""
+
+    exit_code = 1  # conflicts left, as with an update that leaves them
+
+
 class JournalError(ScaffoldError):
     """A change a stopped scaffold command left (its journal) waits, or cannot be finished."""
 
 
 class GenerationFailed(ScaffoldError):
-    """Rendering or a template hook failed; nothing was left at the target."""
+    """Rendering, writing or a template hook failed; the message says what is left where."""
 
 
 class HookRefused(UsageError):

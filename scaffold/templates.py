@@ -23,10 +23,6 @@ class TemplateInfo:
     variables: dict[str, object] = field(default_factory=dict)
     named: bool = True  # False: no _template_name, so the name comes from where it was read
 
-    @property
-    def versioned(self) -> bool:
-        return self.version != UNVERSIONED
-
 
 def bundled_template_dir() -> Path:
     """Return the template shipped with scaffold, in an installed wheel or a source checkout."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
     ProvenanceError,
-    ScaffoldError,
+    UnresolvedConflicts,
     UsageError,
 )
 from scaffold.files import content_digest, project_path, read_project_files
@@ -35,13 +34,8 @@ from scaffold.provenance import (
     read_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
+from scaffold.templates import UNVERSIONED
 from scaffold.versions import open_current_template, open_recorded_template
-
-
-class UnresolvedConflicts(ScaffoldError):
-    """`update --continue` found conflict markers left in the files of the update."""
-
-    exit_code = 1  # conflicts left, as with an update that leaves them
 
 
 @dataclass
@@ -108,7 +102,13 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
     changes += _left_behind(project_dir, changes, base, theirs)
     _refuse_blocked_paths(project_dir, changes)
-    result = Updated(project_dir, provenance.template_version, info.version, changes, dry_run)
+    result = Updated(
+        project_dir,
+        _version_label(provenance.template_version, provenance.commit),
+        _version_label(info.version, current.commit),
+        changes,
+        dry_run,
+    )
     if dry_run:
         result.diffs = {
             change.path: (yours.get(change.old_path or change.path, b""), change.content)
@@ -142,6 +142,11 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
     provenance_write = FileWrite(filename, updated.to_json().encode("utf-8"))
     apply_changes(project_dir, changes, provenance_write, base, theirs)
     return result
+
+
+def _version_label(version: str, commit: str | None) -> str:
+    """A version as the user reads it: an unversioned template's commit tells them apart."""
+    return f"{version} ({commit[:12]})" if version == UNVERSIONED and commit else version
 
 
 def _recorded_source(provenance: Provenance, used: str) -> str:
@@ -231,7 +236,7 @@ def _mode(project_dir: Path, change: Change, base: Rendering, theirs: Rendering)
 
 
 def _digest(content: bytes | None) -> str | None:
-    return hashlib.sha256(content).hexdigest() if content is not None else None
+    return content_digest(content) if content is not None else None
 
 
 def _left_behind(

@@ -7,6 +7,7 @@ outside the target (the test's `outside` folder must stay as it was) and for hoo
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -457,3 +458,16 @@ def test_a_template_may_not_write_scaffolds_own_files(tmp_path, places):
     result = invoke("new", "Pipe", "--no-input", "-o", out, "--template", template)
 
     assert result.exit_code == 2 and "scaffold keeps for itself" in result.stderr
+
+
+def test_check_reads_a_link_as_an_edit_and_never_follows_it(tmp_path, places):
+    out, outside, _ = places
+    template = write_template(tmp_path / "template", {"docs/a.md": "a\n", "b.txt": "b\n"})
+    project = make_project(template, out)
+    shutil.rmtree(project / "docs")
+    (project / "docs").symlink_to(outside)
+
+    result = invoke("check", project, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["edited"] == ["docs/a.md"]

@@ -359,3 +359,17 @@ def test_update_brings_the_templates_permission_bits_unless_the_user_changed_the
     assert not mode("run.sh") & 0o111, "the template made it non-executable"
     assert mode("mine.sh") == 0o700, "the user's own permission bits stay"
     assert (project / "mine.sh").read_text() == "#!/bin/sh\necho 2\n"
+
+
+def test_a_template_without_project_name_needs_no_name(tmp_path):
+    template = write_files(tmp_path / "t", {
+        "cookiecutter.json": json.dumps({"repo": "r"}), "{{cookiecutter.repo}}/a.txt": "a\n",
+    })  # fmt: skip
+
+    made = scaffold("new", "--no-input", "-o", tmp_path / "out", "--template", template,
+                    "--set", "repo=lab")  # fmt: skip
+    named = scaffold("new", "x", "--no-input", "-o", tmp_path / "o2", "--template", template)
+
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "out" / "lab" / "a.txt").read_text() == "a\n"
+    assert named.returncode == 2 and "has no project_name variable" in named.stderr
