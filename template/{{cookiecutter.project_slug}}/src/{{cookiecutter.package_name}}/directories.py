@@ -20,6 +20,7 @@ import luisy
 import numpy as np
 from luisy.targets import LocalTarget
 
+from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
 from {{ cookiecutter.package_name }}.workers import available_cores, map_chunks
 
@@ -171,9 +172,12 @@ def write_text_atomically(path, text):
 
 @functools.lru_cache(maxsize=64)
 def read_manifest(path, mtime_ns, size):
-    """A manifest file's content; the cache key makes a rewritten file be read again."""
+    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe); the
+    cache key makes a rewritten file be read again."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        manifest = json.load(handle)
+    check_manifest(manifest, path)
+    return manifest
 
 
 def manifest_text(manifest):
