@@ -6,6 +6,7 @@ filesystem and renamed into place, and the manifest is written last, so the fina
 ever holds a complete result. Leftovers of a killed run are removed by the next run.
 """
 
+import contextlib
 import functools
 import json
 import logging
@@ -20,6 +21,7 @@ import luisy
 import numpy as np
 from luisy.targets import LocalTarget
 
+from {{ cookiecutter.package_name }}.locks import LOCK_SUFFIX, TaskLock
 from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
 from {{ cookiecutter.package_name }}.workers import available_cores, map_chunks
@@ -194,6 +196,15 @@ def manifest_text(manifest):
     return "{\n " + ",\n ".join(lines) + "\n}\n"
 
 
+def files_below(folder):
+    """Relative paths (with '/') of every file below `folder`, from one walk."""
+    found = set()
+    for root, _, files in os.walk(folder):
+        base = os.path.relpath(root, folder).replace(os.sep, "/")
+        found.update(name if base == "." else f"{base}/{name}" for name in files)
+    return found
+
+
 def read_generation(folder):
     """The marker of the run that committed `folder`, or None."""
     try:
@@ -219,12 +230,17 @@ class ManifestTarget(LocalTarget):
         return read_manifest(self.path, stat.st_mtime_ns, stat.st_size)
 
     def exists(self):
-        """True when the manifest and its folder belong to the same committed run."""
+        """True when the manifest and its folder belong to the same committed run and every
+        file the manifest lists is there."""
         generation = read_generation(self.folder)
         try:
-            return generation is not None and self.load().get("generation") == generation
+            manifest = self.load()
         except (OSError, ValueError):
             return False
+        if generation is None or manifest.get("generation") != generation:
+            return False
+        listed = {entry["file"] for entry in manifest["files"]}
+        return listed <= files_below(self.folder)
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
@@ -242,14 +258,20 @@ class ManifestTarget(LocalTarget):
         write_text_atomically(self.path, manifest_text(manifest))
 
     def remove(self):
-        """Remove the manifest first (the task is then incomplete), then its folder."""
-        if os.path.exists(self.path):
-            os.remove(self.path)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the manifest first (the task is then incomplete), then its folder; waits
+        while another run writes or reads them."""
+        with TaskLock(self.folder):
+            if os.path.exists(self.path):
+                os.remove(self.path)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Staging:
-    """A hidden folder beside a task's output folder where a run writes before it commits."""
+    """A hidden folder beside a task's output folder where a run writes before it commits.
+
+    Create it only while holding the task's exclusive TaskLock: it removes whatever earlier
+    runs left behind, which is safe only when no other run can be writing.
+    """
 
     def __init__(self, target):
         self.target = target
@@ -284,7 +306,7 @@ class Staging:
         parent = os.path.dirname(self._prefix)
         for entry in os.listdir(parent):
             path = os.path.join(parent, entry)
-            if not path.startswith(self._prefix):
+            if not path.startswith(self._prefix) or path.endswith(LOCK_SUFFIX):
                 continue
             if os.path.isdir(path):
                 shutil.rmtree(path, ignore_errors=True)
@@ -408,7 +430,25 @@ class DirectoryTask(luisy.Task):
         return recorded_sources(target.load()) == current
 
     def run(self):
-        source = self.input()
+        """Write the output while holding its lock (and a shared lock on a directory task's
+        input), unless another run committed it while this one waited."""
+        source, target = self.input(), self.output()
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(TaskLock(target.folder))
+            if isinstance(source, ManifestTarget):
+                locks.enter_context(TaskLock(source.folder, shared=True))
+                if not source.exists():
+                    raise DirectoryTaskError(
+                        f"{source.path} was removed or replaced by another run while this one"
+                        " waited for it; run again"
+                    )
+            if self.complete():
+                logger.info(f"{self.get_task_family()}: already written by another run")
+                return
+            self.write_output(source, target)
+
+    def write_output(self, source, target):
+        """Process the input's new and changed files, keep the rest, commit."""
         files = input_files(source)
         if not files:
             raise EmptyInputError(
@@ -416,7 +456,6 @@ class DirectoryTask(luisy.Task):
                 f" subfolders), or run `python -m {__package__} samples` for sample images"
             )
         settings = directory_tasks()
-        target = self.output()
         staging = Staging(target)
         progress = Progress(self.get_task_family(), len(files))
         try:
