@@ -7,6 +7,7 @@ ever holds a complete result. Leftovers of a killed run are removed by the next 
 """
 
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -14,6 +15,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import luigi
@@ -21,6 +23,13 @@ import luisy
 import numpy as np
 from luisy.targets import LocalTarget
 
+from {{ cookiecutter.package_name }}.failures import (
+    DiskFullError,
+    EnvironmentFailure,
+    WorkerDiedError,
+    as_environment_failure,
+    is_environment_error,
+)
 from {{ cookiecutter.package_name }}.locks import LOCK_SUFFIX, TaskLock
 from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
@@ -347,10 +356,18 @@ def process_files(task, source, staging_folder, files):
             if content is None:
                 ignored.append(item)
                 continue
-            save_array(destination, task.transform(content[1]))
+            result = task.transform(content[1])
         except Exception as error:  # every bad file is reported, not only the first
+            if is_environment_error(error):
+                raise as_environment_failure(error, item.path) from error
             bad.append((item, describe_failure(item.path, error)))
             continue
+        try:
+            save_array(destination, result)
+        except MemoryError as error:
+            raise as_environment_failure(error, item.path) from error
+        except OSError as error:  # writing into our own staging folder: never the file's fault
+            raise write_failure(error, staging_folder, output, result) from error
         stat = os.stat(destination)
         entries.append(
             {
@@ -362,6 +379,19 @@ def process_files(task, source, staging_folder, files):
             }
         )
     return entries, bad, ignored
+
+
+def write_failure(error, staging_folder, output, array):
+    """An EnvironmentFailure for an OSError raised while writing `output` into staging."""
+    needed = np.asarray(array).nbytes
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if error.errno is None:  # numpy's tofile reports a short write without an errno
+        with contextlib.suppress(OSError):
+            full = shutil.disk_usage(staging_folder).free < needed
+    if full:
+        layer = os.path.dirname(staging_folder)
+        return DiskFullError(layer, needed, f"writing {output}")
+    return EnvironmentFailure(f"could not write {output} into {staging_folder}: {error}")
 
 
 def keep_unchanged(files, target, staging):
@@ -417,10 +447,13 @@ class DirectoryTask(luisy.Task):
         raise NotImplementedError
 
     def complete(self):
-        """Committed, upstream complete, and the input folder as it was when committed."""
+        """Committed, upstream complete, the input folder as it was when committed, and (in
+        strict mode) no file skipped."""
         target = self.output()
         if not target.exists():
             return False
+        if target.load()["skipped"] and not directory_tasks().lenient:
+            return False  # a strict run retries the files a lenient run skipped
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
             return False
         try:
@@ -466,12 +499,24 @@ class DirectoryTask(luisy.Task):
             chunk_size = max(1, min(64, len(todo) // (4 * workers)))
             work = functools.partial(process_files, self, source, staging.folder)
             bad, ignored = [], []
-            results = map_chunks(work, todo, workers, chunk_size)
-            for chunk_entries, chunk_bad, chunk_ignored in results:
-                entries += chunk_entries
-                bad += chunk_bad
-                ignored += chunk_ignored
-                progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            try:
+                for chunk_entries, chunk_bad, chunk_ignored in map_chunks(
+                    work, todo, workers, chunk_size
+                ):
+                    entries += chunk_entries
+                    bad += chunk_bad
+                    ignored += chunk_ignored
+                    progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            except DiskFullError as error:
+                written = [entry["fingerprint"][0] for entry in entries[reused:]]
+                per_file = sum(written) / len(written) if written else error.needed
+                raise DiskFullError(error.folder, int(per_file * len(todo)), error.detail) from None
+            except BrokenProcessPool as error:
+                raise WorkerDiedError(
+                    "a worker process died (killed by the system, often for lack of memory);"
+                    " nothing was committed or recorded. Run again, with fewer workers"
+                    " (--directory-tasks-workers N) if it happens again"
+                ) from error
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
                 raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
