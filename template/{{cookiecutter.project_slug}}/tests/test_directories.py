@@ -227,7 +227,7 @@ def test_manifest_is_json_listing_committed_files(workspace):
     (entry,) = data["files"]
     assert (entry["id"], entry["file"], entry["source"]) == ("a", "a.npy", f"a{EXT}")
     stat = (workspace.raw / f"a{EXT}").stat()
-    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns]
+    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     assert entry["fingerprint"][0] == (workspace.to_numpy / "a.npy").stat().st_size
     assert data["skipped"] == []
     assert isinstance(ManifestTarget(path=str(workspace.to_numpy) + ".json").read(), list)

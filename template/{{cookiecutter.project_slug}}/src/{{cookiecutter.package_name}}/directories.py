@@ -80,11 +80,15 @@ class directory_tasks(luigi.Config):
         default=0,
         description="Worker processes per task: 0 for all cores, 1 to work in this process.",
     )
+    max_pixels = luigi.IntParameter(
+        default=100_000_000,
+        description="Refuse images of more pixels than this before decoding them; 0: no limit.",
+    )
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file of a task's input folder, with the size and mtime that identify its version."""
+    """One file of a task's input folder, with the stat numbers that identify its version."""
 
     file_id: str
     relative_path: str
@@ -99,7 +103,10 @@ def file_id(relative_path):
 
 
 def listing(target):
-    """(relative path, (size, mtime_ns)) of every file of an input target, in sorted order.
+    """(relative path, fingerprint) of every file of an input target, in sorted order.
+
+    A raw file's fingerprint is (size, mtime_ns, ctime_ns): a rewrite that restores the
+    modification time still changes the change time, which no user call can set.
 
     One listing and one stat per file for a folder; the manifest alone for a directory task.
     """
@@ -108,7 +115,7 @@ def listing(target):
     found = []
     for relative in target.relative_paths():
         stat = os.stat(os.path.join(target.folder, relative))
-        found.append((relative, (stat.st_size, stat.st_mtime_ns)))
+        found.append((relative, (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)))
     return found
 
 

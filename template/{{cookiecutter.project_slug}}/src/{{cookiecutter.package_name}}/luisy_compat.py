@@ -54,12 +54,16 @@ def is_standard(package_name):
 
 def get_irregular_pypi_names():
     """luisy maps import names to distributions from top_level.txt, which meson-built wheels
-    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image."""
+    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image.
+    luisy also looks import names up as written (`PIL`) in a table of lower-case keys, so
+    names with capitals are entered as written too."""
     names = _original["get_irregular_pypi_names"]()
     for module, distributions in importlib.metadata.packages_distributions().items():
-        module = module.lower().replace("-", "_")
+        key = module.lower().replace("-", "_")
         distribution = distributions[0].lower().replace("-", "_")
-        if module != distribution:
+        if key != distribution:
+            names.setdefault(key, distribution)
+        if module != key:
             names.setdefault(module, distribution)
     return names
 
