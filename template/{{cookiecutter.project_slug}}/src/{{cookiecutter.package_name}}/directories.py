@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import uuid
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 
 import luigi
 import luisy
@@ -30,6 +29,7 @@ from {{ cookiecutter.package_name }}.failures import (
     as_environment_failure,
     is_environment_error,
 )
+from {{ cookiecutter.package_name }}.inputs import InputFile, file_id, folder_survey
 from {{ cookiecutter.package_name }}.locks import LOCK_SUFFIX, TaskLock
 from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
@@ -86,44 +86,26 @@ class directory_tasks(luigi.Config):
     )
 
 
-@dataclass(frozen=True)
-class InputFile:
-    """One file of a task's input folder, with the stat numbers that identify its version."""
-
-    file_id: str
-    relative_path: str
-    path: str
-    fingerprint: tuple
-
-
-def file_id(relative_path):
-    """The id of a file: its path relative to the input folder without its last extension."""
-    stem, _ = os.path.splitext(relative_path)
-    return stem
-
-
-def listing(target):
-    """(relative path, fingerprint) of every file of an input target, in sorted order.
-
-    A raw file's fingerprint is (size, mtime_ns, ctime_ns): a rewrite that restores the
-    modification time still changes the change time, which no user call can set.
+def survey_input(target):
+    """What a task finds in its input: [(relative path, fingerprint, problem)] of the files it
+    reads (problem '' for a readable one) and [(relative path, fingerprint, reason)] of those
+    it does not read, both sorted.
 
     One listing and one stat per file for a folder; the manifest alone for a directory task.
     """
     if isinstance(target, ManifestTarget):
-        return [(entry["file"], tuple(entry["fingerprint"])) for entry in target.load()["files"]]
-    found = []
-    for relative in target.relative_paths():
-        stat = os.stat(os.path.join(target.folder, relative))
-        found.append((relative, (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)))
-    return found
+        files = target.load()["files"]
+        return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+    return folder_survey(target)
 
 
 def input_files(target):
-    """The files of an input target in sorted order, refusing two that share an id."""
+    """(files to read, files not read) of an input target as InputFiles in sorted order,
+    refusing two files that share an id."""
+    read, unread = survey_input(target)
     seen = {}
     files = []
-    for relative, fingerprint in listing(target):
+    for relative, fingerprint, problem in read:
         key = file_id(relative)
         if key in seen:
             raise IdCollisionError(
@@ -132,8 +114,12 @@ def input_files(target):
             )
         seen[key] = relative
         path = os.path.join(target.folder, relative)
-        files.append(InputFile(key, relative, path, fingerprint))
-    return files
+        files.append(InputFile(key, relative, path, fingerprint, problem))
+    not_read = [
+        InputFile(file_id(relative), relative, os.path.join(target.folder, relative), mark, why)
+        for relative, mark, why in unread
+    ]
+    return files, not_read
 
 
 def describe_failure(path, error):
@@ -358,6 +344,9 @@ def process_files(task, source, staging_folder, files):
     for item in files:
         output = f"{item.file_id}.npy"
         destination = os.path.join(staging_folder, output)
+        if item.problem:
+            bad.append((item, item.problem))
+            continue
         try:
             content = source.read_file(item.path)
             if content is None:
@@ -410,7 +399,7 @@ def keep_unchanged(files, target, staging):
     kept, todo = [], []
     for item in files:
         entry = reusable.get(item.relative_path)
-        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
+        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint and not item.problem:
             kept.append(entry)
         else:
             todo.append(item)
@@ -464,9 +453,10 @@ class DirectoryTask(luisy.Task):
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
             return False
         try:
-            current = dict(listing(self.input()))
+            read, unread = survey_input(self.input())
         except (OSError, ValueError, KeyError):
             return False
+        current = {relative: fingerprint for relative, fingerprint, _ in read + unread}
         return recorded_sources(target.load()) == current
 
     def run(self):
@@ -489,7 +479,7 @@ class DirectoryTask(luisy.Task):
 
     def write_output(self, source, target):
         """Process the input's new and changed files, keep the rest, commit."""
-        files = input_files(source)
+        files, unread = input_files(source)
         if not files:
             raise EmptyInputError(
                 f"no input files in {source.folder}: put your files there (any depth of"
@@ -533,10 +523,11 @@ class DirectoryTask(luisy.Task):
                     "task": self.get_task_family(),
                     "files": sorted(entries, key=lambda entry: entry["id"]),
                     "skipped": [source_record(item, reason=reason) for item, reason in bad],
-                    "ignored": [
-                        source_record(item)
-                        for item in sorted(ignored, key=lambda item: item.relative_path)
-                    ],
+                    "ignored": sorted(
+                        [source_record(item, reason=item.problem) for item in unread]
+                        + [source_record(item, reason="the reader skipped it") for item in ignored],
+                        key=lambda record: record["source"],
+                    ),
                 }
             )
         finally:
@@ -547,5 +538,9 @@ class DirectoryTask(luisy.Task):
             f" kept {reused} unchanged"
         )
         if bad:
-            summary += f", skipped {len(bad)} unreadable file(s) listed in {target.path}"
+            summary += f", skipped {len(bad)} unreadable file(s)"
+        if unread or ignored:
+            summary += f", did not read {len(unread) + len(ignored)} other file(s)"
+        if bad or unread or ignored:
+            summary += f" (listed in {target.path})"
         logger.info(summary)
