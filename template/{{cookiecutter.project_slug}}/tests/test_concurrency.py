@@ -1,5 +1,6 @@
 """Runs at once and killed runs: one writer per task output, and no process left behind."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from conftest import (
 )
 
 pytestmark = needs_lossless
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
 TASKS = {"ToNumpy": "interim", "RedChannel": "final"}
 
 
@@ -124,6 +126,47 @@ def test_a_second_run_with_another_command_line_cannot_corrupt_the_first(
 
     assert codes == [0, 0], first_log.read_text() + second_log.read_text()
     assert_consistent(space, reference)
+
+
+@needs_proc
+def test_workers_end_when_the_main_process_is_killed(tmp_path, images):
+    raw, _ = images
+    space = Workspace(tmp_path / "data")
+    space.raw.rmdir()
+    shutil.copytree(raw, space.raw)
+    process = start(space, "ToNumpy", 2, tmp_path / "run.log")
+    try:
+        assert wait_for(lambda: staged_files(space.project / "interim") > 20)
+        workers = [pid for pid in group_members(process.pid) if pid != process.pid]
+        assert len(workers) >= 2, workers
+
+        os.kill(process.pid, signal.SIGKILL)  # the main process only, as the OOM killer does
+        process.wait()
+
+        assert wait_for(lambda: not group_members(process.pid), timeout=10), group_members(
+            process.pid
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    rerun = run_luisy(space.root, "ToNumpy")
+    assert rerun.returncode == 0 and "in use by another run" not in rerun.stdout + rerun.stderr
+
+
+def group_members(group):
+    """Ids of the live processes in process group `group` (from /proc)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:  # state, ppid, pgrp
+            members.append(int(entry))
+    return members
 
 
 def test_a_manifest_listing_a_missing_file_is_not_complete(workspace):
