@@ -58,7 +58,8 @@ class BadFilesError(DirectoryTaskError):
 
 
 class IdCollisionError(DirectoryTaskError):
-    """Two input files would write the same output file."""
+    """Two input files would write the same output file, or one a file where the other
+    needs a folder."""
 
 
 class EmptyInputError(DirectoryTaskError):
@@ -99,6 +100,22 @@ def survey_input(target):
     return folder_survey(target)
 
 
+def refuse_output_collisions(files, folder):
+    """Raise IdCollisionError when one file's output would be a folder of another's output
+    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
+    outputs = {f"{item.file_id}.npy": item for item in files}
+    for output, item in outputs.items():
+        parent = os.path.dirname(output)
+        while parent:
+            if parent in outputs:
+                raise IdCollisionError(
+                    f"{outputs[parent].relative_path} and {item.relative_path} in {folder}"
+                    f" collide: the first is written as the file {parent!r}, the second needs a"
+                    " folder of that name; rename or remove one of them"
+                )
+            parent = os.path.dirname(parent)
+
+
 def input_files(target):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
     refusing two files that share an id."""
@@ -115,6 +132,7 @@ def input_files(target):
         seen[key] = relative
         path = os.path.join(target.folder, relative)
         files.append(InputFile(key, relative, path, fingerprint, problem))
+    refuse_output_collisions(files, target.folder)
     not_read = [
         InputFile(file_id(relative), relative, os.path.join(target.folder, relative), mark, why)
         for relative, mark, why in unread
@@ -268,11 +286,62 @@ class ManifestTarget(LocalTarget):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def leftovers(target):
+    """Paths beside `target`'s folder that killed runs left: staging and replaced folders,
+    temporary files (never the lock file)."""
+    parent, name = os.path.split(target.folder)
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return []
+    prefix = f".{name}."
+    return [
+        os.path.join(parent, entry)
+        for entry in entries
+        if entry.startswith(prefix) and not entry.endswith(LOCK_SUFFIX)
+    ]
+
+
+def clean_up(target):
+    """Finish or undo what killed runs left beside `target`; hold its exclusive lock.
+
+    A run stopped inside `commit` between moving the earlier folder aside and writing the new
+    manifest left that folder under a `replaced-` name: it is put back. Everything else goes.
+    """
+    found = leftovers(target)
+    if found and not target.exists() and os.path.exists(target.path):
+        with contextlib.suppress(OSError, ValueError):
+            generation = target.load().get("generation")
+            for path in found:
+                if ".replaced-" in path and read_generation(path) == generation:
+                    shutil.rmtree(target.folder, ignore_errors=True)
+                    os.rename(path, target.folder)
+                    break
+    for path in leftovers(target):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+
+def clean_up_if_free(target):
+    """clean_up(target) when there is something to clean and no other run holds the lock."""
+    if not leftovers(target):
+        return
+    lock = TaskLock(target.folder)
+    if lock.acquire(wait=False):
+        try:
+            clean_up(target)
+        finally:
+            lock.release()
+
+
 class Staging:
     """A hidden folder beside a task's output folder where a run writes before it commits.
 
-    Create it only while holding the task's exclusive TaskLock: it removes whatever earlier
-    runs left behind, which is safe only when no other run can be writing.
+    Create it only while holding the task's exclusive TaskLock: it first cleans up after
+    earlier runs, which is safe only when no other run can be writing.
     """
 
     def __init__(self, target):
@@ -280,40 +349,8 @@ class Staging:
         parent, name = os.path.split(target.folder)
         os.makedirs(parent, exist_ok=True)
         self._prefix = os.path.join(parent, f".{name}.")
-        self.restore_interrupted_commit()
-        self.remove_leftovers()
+        clean_up(target)
         self.folder = tempfile.mkdtemp(prefix=f".{name}.staging-", dir=parent)
-
-    def restore_interrupted_commit(self):
-        """A run stopped inside `commit`, between moving the complete earlier folder aside and
-        writing the new manifest, left that folder under a `replaced-` name: put it back."""
-        if self.target.exists() or not os.path.exists(self.target.path):
-            return
-        try:
-            generation = self.target.load().get("generation")
-        except (OSError, ValueError):
-            return
-        parent = os.path.dirname(self._prefix)
-        for entry in os.listdir(parent):
-            path = os.path.join(parent, entry)
-            if not path.startswith(f"{self._prefix}replaced-"):
-                continue
-            if read_generation(path) == generation:
-                shutil.rmtree(self.target.folder, ignore_errors=True)
-                os.rename(path, self.target.folder)
-                return
-
-    def remove_leftovers(self):
-        """Delete what a killed run left behind: staging and replaced folders, temporary files."""
-        parent = os.path.dirname(self._prefix)
-        for entry in os.listdir(parent):
-            path = os.path.join(parent, entry)
-            if not path.startswith(self._prefix) or path.endswith(LOCK_SUFFIX):
-                continue
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.remove(path)
 
     def path_for(self, relative_path):
         """Where to stage the output file `relative_path`."""
@@ -446,6 +483,7 @@ class DirectoryTask(luisy.Task):
         """Committed, upstream complete, the input folder as it was when committed, and (in
         strict mode) no file skipped."""
         target = self.output()
+        clean_up_if_free(target)  # a run killed at the end of its commit counts as complete
         if not target.exists():
             return False
         if target.load()["skipped"] and not directory_tasks().lenient:
