@@ -2,6 +2,7 @@
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 
@@ -98,3 +99,25 @@ def test_a_file_where_another_needs_a_folder_is_an_output_collision(workspace):
 
     assert f"a{EXT} and a.npy/b{EXT}" in str(caught.value)
     assert not ToNumpy().output().exists()
+
+
+@pytest.fixture
+def umask():
+    """Set the process's umask for one test."""
+    saved = os.umask(0o022)
+    yield os.umask
+    os.umask(saved)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_committed_folders_and_files_follow_the_umask(workspace, umask, mask):
+    umask(mask)
+    write_image(workspace.raw / "sub" / f"a{EXT}", gradient())
+
+    build(ToNumpy())
+
+    folder, file = 0o777 & ~mask, 0o666 & ~mask
+    for path in (workspace.to_numpy, workspace.to_numpy / "sub"):
+        assert stat.S_IMODE(path.stat().st_mode) == folder, path
+    for path in (workspace.to_numpy / "sub" / "a.npy", workspace.to_numpy.parent / "ToNumpy.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == file, path

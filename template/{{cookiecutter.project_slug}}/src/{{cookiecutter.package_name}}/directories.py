@@ -286,6 +286,20 @@ class ManifestTarget(LocalTarget):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def current_umask():
+    """This process's umask (read without changing it where /proc tells)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def leftovers(target):
     """Paths beside `target`'s folder that killed runs left: staging and replaced folders,
     temporary files (never the lock file)."""
@@ -351,6 +365,9 @@ class Staging:
         self._prefix = os.path.join(parent, f".{name}.")
         clean_up(target)
         self.folder = tempfile.mkdtemp(prefix=f".{name}.staging-", dir=parent)
+        # mkdtemp makes the folder private (0700); it becomes the task's folder, which should
+        # be as readable as everything else this user creates.
+        os.chmod(self.folder, 0o777 & ~current_umask())
 
     def path_for(self, relative_path):
         """Where to stage the output file `relative_path`."""
