@@ -118,7 +118,7 @@ def refuse_output_collisions(files, folder):
 
 def input_files(target):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
-    refusing two files that share an id."""
+    refusing two files whose outputs collide."""
     read, unread = survey_input(target)
     seen = {}
     files = []
