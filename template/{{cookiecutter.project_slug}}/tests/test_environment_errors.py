@@ -1,7 +1,9 @@
 """Failures of the machine are not bad files: they stop the run and are never recorded."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 
 import luisy
@@ -9,7 +11,7 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.directories import BadFilesError, DirectoryTask
-from {{ cookiecutter.package_name }}.failures import OutOfMemoryError
+from {{ cookiecutter.package_name }}.failures import OutOfMemoryError, WorkerDiedError
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory
 
 from conftest import (
@@ -111,3 +113,29 @@ def test_a_strict_run_retries_files_a_lenient_run_skipped(tmp_path):
     assert run_luisy(space.root, "ToNumpy").returncode == 0
     manifest = json.loads((space.project / "interim" / "ToNumpy.json").read_text())
     assert manifest["skipped"] == [] and len(manifest["files"]) == 2
+
+
+@luisy.interim
+@luisy.requires(ExportDirectory)
+class Doomed(DirectoryTask):
+    """Its worker is killed on one image, as the out-of-memory killer would."""
+
+    def transform(self, image):
+        if image[0, 0, 0] == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return image
+
+
+def test_a_worker_killed_by_the_system_stops_the_run_and_is_not_recorded(
+    workspace, workers, lenient
+):
+    workers(2)
+    for index in range(8):
+        image = gradient(seed=index)
+        image[0, 0, 0] = 0 if index == 3 else 1
+        write_image(workspace.raw / f"img{index}{EXT}", image)
+
+    with pytest.raises(WorkerDiedError, match="a worker process died"):
+        Doomed().run()
+
+    assert not (workspace.project / "interim" / "Doomed.json").exists()

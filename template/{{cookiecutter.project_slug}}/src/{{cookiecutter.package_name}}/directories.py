@@ -585,6 +585,11 @@ class DirectoryTask(luisy.Task):
                     ),
                 }
             )
+        except OSError as error:  # hard links, the marker or the manifest, in this process
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            layer = os.path.dirname(target.folder)
+            raise DiskFullError(layer, None, f"{error.strerror}: {error.filename}") from error
         finally:
             progress.close()
             staging.discard()

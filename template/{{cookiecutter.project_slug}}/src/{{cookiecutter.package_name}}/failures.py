@@ -41,7 +41,7 @@ class OutOfMemoryError(EnvironmentFailure):
 
 
 class DiskFullError(EnvironmentFailure):
-    """A folder ran out of space while a task wrote its outputs."""
+    """A folder ran out of space while a task wrote its outputs; `needed` in bytes, or None."""
 
     def __init__(self, folder, needed, detail=""):
         super().__init__(folder, needed, detail)
@@ -52,10 +52,10 @@ class DiskFullError(EnvironmentFailure):
             free = f"{shutil.disk_usage(self.folder).free:,} bytes are free"
         except OSError:
             free = "the free space is unknown"
+        needed = "" if self.needed is None else f"the outputs need about {self.needed:,} bytes, "
         return (
-            f"no space left on the device of {self.folder} ({self.detail}): the outputs need"
-            f" about {self.needed:,} bytes, {free}. Nothing was committed or recorded; free"
-            " some space and run again"
+            f"no space left on the device of {self.folder} ({self.detail}): {needed}{free}."
+            " Nothing was committed or recorded; free some space and run again"
         )
 
 
