@@ -3,7 +3,9 @@
 A directory task's luisy output is its manifest, `<Task>.json`, listing the files it committed
 in the folder beside it, `<Task>/`. Outputs are written into a hidden staging folder on the same
 filesystem and renamed into place, and the manifest is written last, so the final location only
-ever holds a complete result. Leftovers of a killed run are removed by the next run.
+ever holds a complete result. A run holds the task's lock (locks.py) from staging to commit,
+so only one run writes a task's output at a time, and leftovers of a killed run are removed or
+repaired by the next run.
 """
 
 import contextlib
