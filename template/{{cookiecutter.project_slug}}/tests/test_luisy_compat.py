@@ -46,6 +46,12 @@ def test_skimage_maps_to_scikit_image():
     assert mapper("skimage") == "scikit_image"
 
 
+def test_an_import_name_with_capitals_maps_to_its_distribution():
+    """luisy looks `PIL` up as written in a table of lower-case names; images.py imports it."""
+    assert code_inspection.make_pypi_mapper()("PIL") == "pillow"
+    assert "PIL" not in luisy_compat._original["get_irregular_pypi_names"]()
+
+
 def test_docstrings_are_removed_without_ast_str(monkeypatch):
     tree = ast.parse('class A:\n    """Doc."""\n    x = 1\n')
     monkeypatch.delattr(ast, "Str", raising=False)  # as on Python 3.14

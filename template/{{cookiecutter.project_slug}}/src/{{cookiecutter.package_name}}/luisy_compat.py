@@ -54,12 +54,16 @@ def is_standard(package_name):
 
 def get_irregular_pypi_names():
     """luisy maps import names to distributions from top_level.txt, which meson-built wheels
-    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image."""
+    such as scikit-image lack; importlib.metadata knows that `skimage` is scikit-image.
+    luisy also looks import names up as written (`PIL`) in a table of lower-case keys, so
+    names with capitals are entered as written too."""
     names = _original["get_irregular_pypi_names"]()
     for module, distributions in importlib.metadata.packages_distributions().items():
-        module = module.lower().replace("-", "_")
+        key = module.lower().replace("-", "_")
         distribution = distributions[0].lower().replace("-", "_")
-        if module != distribution:
+        if key != distribution:
+            names.setdefault(key, distribution)
+        if module != key:
             names.setdefault(module, distribution)
     return names
 
@@ -117,7 +121,8 @@ def _remove_docstrings(node):
 class SortedDirectoryTarget(DirectoryTarget):
     """luisy's DirectoryTarget reads an unsorted, top-level-only listing and matches its regex
     anywhere in the name. This one walks every subfolder in sorted order, skips hidden files and
-    folders, and matches the regex against the whole path relative to the folder."""
+    folders, matches the regex against the whole path relative to the folder, and says which
+    files it does not read and why."""
 
     @property
     def folder(self):
@@ -134,15 +139,36 @@ class SortedDirectoryTarget(DirectoryTarget):
 
     def relative_paths(self):
         """Sorted relative paths (with '/') of the files this target reads."""
-        found = []
+        return self.survey()[0]
+
+    def survey(self):
+        """(sorted paths this target reads, sorted [(path, why it is not read)] of the rest).
+
+        Symbolic links to folders are not followed (they can loop); hidden folders are
+        reported as one entry each. Any character may appear in a name, a newline too.
+        """
+        read, unread = [], []
         for root, dirs, files in os.walk(self.path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
             base = os.path.relpath(root, self.path)
+
+            def relative(name, base=base):
+                return name if base == "." else f"{base}/{name}".replace(os.sep, "/")
+
+            for name in list(dirs):
+                if os.path.islink(os.path.join(root, name)):
+                    unread.append((relative(name), "a symbolic link to a folder (not followed)"))
+                    dirs.remove(name)
+                elif name.startswith("."):
+                    unread.append((relative(name), "a hidden folder (not read)"))
+                    dirs.remove(name)
             for name in files:
-                relative = name if base == "." else f"{base}/{name}".replace(os.sep, "/")
-                if not name.startswith(".") and re.fullmatch(self.regex_pattern, relative):
-                    found.append(relative)
-        return sorted(found)
+                if name.startswith("."):
+                    unread.append((relative(name), "a hidden file"))
+                elif re.fullmatch(self.regex_pattern, relative(name), re.DOTALL):
+                    read.append(relative(name))
+                else:
+                    unread.append((relative(name), "not a file type this task reads"))
+        return sorted(read), sorted(unread)
 
     def read(self):
         for relative in self.relative_paths():

@@ -170,7 +170,8 @@ def _dependencies(package):
 def get_irregular_pypi_names():
     """The import-name -> distribution map, remembered across runs while the installed
     distributions stay the same."""
-    return dict(_remembered("pypi_names", "all", _original["get_irregular_pypi_names"]))
+    # The entry's name changes with the computation, so a cache written before is not used.
+    return dict(_remembered("pypi_names", "with-capitals", _original["get_irregular_pypi_names"]))
 
 
 def _environment_key():

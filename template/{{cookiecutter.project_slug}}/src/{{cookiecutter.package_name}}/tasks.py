@@ -7,7 +7,7 @@
 import luisy
 from luisy.decorators import make_directory_output
 
-from {{ cookiecutter.package_name }}.directories import DirectoryTask
+from {{ cookiecutter.package_name }}.directories import DirectoryTask, directory_tasks
 from {{ cookiecutter.package_name }}.images import (
     IMAGE_PATTERN,
     read_image,
@@ -15,8 +15,14 @@ from {{ cookiecutter.package_name }}.images import (
     to_numpy,
 )
 
+
+def read_raw_image(filepath):
+    """read_image with the pixel limit set under [directory_tasks]."""
+    return read_image(filepath, max_pixels=directory_tasks().max_pixels)
+
+
 # One target class per decorated task, read recursively in sorted order (see luisy_compat).
-image_directory_output = make_directory_output(read_image, regex_pattern=IMAGE_PATTERN)
+image_directory_output = make_directory_output(read_raw_image, regex_pattern=IMAGE_PATTERN)
 
 
 @image_directory_output
