@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import GenerationFailed, UsageError
-from scaffold.files import project_path, replace_files
+from scaffold.files import project_path
+from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.provenance import read_provenance
-from scaffold.rendering import build_answers, importable, one_line
+from scaffold.rendering import BUNDLED, build_answers, importable, one_line
 from scaffold.templates import read_template_info
 from scaffold.versions import open_recorded_template
 
@@ -74,8 +75,13 @@ def add_task(
     """Add task `name`, reading `input_task` (default: the last task defined), to a project.
     `template` is where to find the project's template if it moved."""
     project_dir = Path(project_dir).resolve()
-    provenance = read_provenance(project_dir)
     check_task_name(name)
+    with open_project(project_dir):
+        return _add(project_dir, name, input_task, layer, template)
+
+
+def _add(project_dir, name, input_task, layer, template) -> AddedTask:
+    provenance = read_provenance(project_dir)
     if layer not in LAYERS:
         raise UsageError(f"unknown layer {layer!r}; use one of: {', '.join(LAYERS)}")
     task = {"name": name, "module": module_name(name), "layer": layer, "input": input_task}
@@ -89,7 +95,14 @@ def add_task(
             )
         info = read_template_info(template_dir)
         with importable(template_dir):
-            context = build_answers(info, None, {}, no_input=True, recorded=provenance.answers)
+            context = build_answers(
+                info,
+                None,
+                {},
+                no_input=True,
+                recorded=provenance.answers,
+                template_rules=provenance.template_source == BUNDLED,
+            )
             rendered = _render_overlay(overlay, context, task, project_dir)
     added = AddedTask(project_dir, name, task["input"], layer)
     _write(project_dir, rendered, added)
@@ -201,26 +214,19 @@ def _names_defined(node: ast.stmt) -> list[str]:
 
 
 def _write(project_dir: Path, rendered: dict[str, tuple[str, bool]], added: AddedTask) -> None:
-    """Create the new files, then swap in the extended ones; on failure undo what was done."""
-    extended = []
-    created: list[Path] = []
-    try:
-        for target, (text, is_new) in rendered.items():
-            path = project_path(project_dir, target)
-            if not is_new:
-                existing = path.read_text(encoding="utf-8")
-                if existing and not existing.endswith("\n"):
-                    existing += "\n"
-                extended.append((path, (existing + text).encode("utf-8"), path))
-                added.extended.append(target)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with open(path, "x", encoding="utf-8") as handle:
-                    created.append(path)
-                    handle.write(text)
-                added.created.append(target)
-        replace_files(extended)
-    except OSError as error:
-        for path in created:
-            path.unlink(missing_ok=True)
-        raise GenerationFailed(f"adding the task failed, nothing changed: {error}") from None
+    """Create the new files and extend the others, all or nothing."""
+    writes = []
+    for target, (text, is_new) in rendered.items():
+        if is_new:
+            writes.append(FileWrite(target, text.encode("utf-8")))
+            added.created.append(target)
+            continue
+        try:
+            existing = project_path(project_dir, target).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise GenerationFailed(f"cannot read {target}, nothing changed: {error}") from None
+        if existing and not existing.endswith("\n"):
+            existing += "\n"
+        writes.append(FileWrite(target, (existing + text).encode("utf-8"), mode_from=target))
+        added.extended.append(target)
+    change_files(project_dir, writes)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import re
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from scaffold.errors import ProvenanceError, TemplateVersionUnavailable, UsageError
-from scaffold.files import read_project_files
-from scaffold.provenance import PENDING_FILE, Provenance, read_provenance
-from scaffold.rendering import render_files
-from scaffold.templates import read_template_info
+from scaffold.errors import (
+    ProvenanceError,
+    TemplateVersionUnavailable,
+    UnsafePath,
+    UsageError,
+)
+from scaffold.files import file_digest, project_path, read_project_files, same_file_content
+from scaffold.journal import reading_project
+from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
+from scaffold.rendering import BUNDLED, project_files, render_tree
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
@@ -30,6 +38,7 @@ class Status:
     latest_version: str
     outdated: bool
     newer_commit: str | None = None
+    changed_content: bool = False  # a folder or zip template changed without a new version
     edited: list[str] | None = None
     deleted: list[str] | None = None
     conflicted: list[str] = field(default_factory=list)
@@ -55,6 +64,7 @@ class Status:
             "project_version": self.project_version,
             "latest_version": self.latest_version,
             "newer_commit": self.newer_commit,
+            "template_changed": self.changed_content,
             "status": self.summary,
             "edited": self.edited,
             "deleted": self.deleted,
@@ -64,13 +74,25 @@ class Status:
         }
 
 
-def check_project(project_dir: Path | str, template: str | None = None) -> Status:
-    """Compare a project with the newest version of its template."""
+def check_project(
+    project_dir: Path | str, template: str | None = None, checkout: str | None = None
+) -> Status:
+    """Compare a project with the newest version of its template (on the recorded branch or
+    tag, or on `checkout`).
+
+    Runs none of the template's hooks: check is a report, run in CI on changes nobody has
+    reviewed yet, and the template's own files are what it compares.
+    """
     project_dir = Path(project_dir).resolve()
+    with reading_project(project_dir):
+        return _check(project_dir, template, checkout)
+
+
+def _check(project_dir: Path, template: str | None, checkout: str | None) -> Status:
     provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template) as current:
-        info = read_template_info(current.directory)
-        outdated = is_outdated(provenance, info.version, current.commit)
+    with open_current_template(provenance, template, checkout) as current:
+        info = current.info
+        outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
         status = Status(
             project_dir=project_dir,
             template_name=provenance.template_name,
@@ -78,24 +100,82 @@ def check_project(project_dir: Path | str, template: str | None = None) -> Statu
             latest_version=info.version,
             outdated=outdated,
             newer_commit=current.commit if outdated and current.commit else None,
+            changed_content=bool(
+                outdated and current.fingerprint and info.version == provenance.template_version
+            ),
         )
     if (project_dir / PENDING_FILE).exists():
         pending = read_provenance(project_dir, PENDING_FILE)
         status.pending_version = pending.template_version
         waiting = read_project_files(project_dir, pending_conflicts(pending))
         status.conflicted = sorted(p for p, text in waiting.items() if has_conflict_markers(text))
+    if provenance.generated is not None:
+        _compare_digests(project_dir, provenance.generated, status)
+        return status
     try:
-        with open_recorded_template(provenance, template) as old_dir:
-            base, _ = render_files(old_dir, provenance.answers)
+        with (
+            open_recorded_template(provenance, template) as old_dir,
+            tempfile.TemporaryDirectory(prefix="scaffold-check-") as staging,
+        ):
+            base, _, _ = render_tree(
+                old_dir,
+                provenance.answers,
+                Path(staging),
+                hooks=False,
+                template_rules=provenance.template_source == BUNDLED,
+            )
+            _compare(project_dir, base, status)
     except TemplateVersionUnavailable as error:
         status.note = f"cannot tell which files were edited: {error}"
-        return status
-    yours = read_project_files(project_dir, base.files)
-    status.edited = sorted(p for p, content in yours.items() if content != base.files[p])
-    status.deleted = sorted(set(base.files) - set(yours))
-    marked = {p for p, content in yours.items() if has_conflict_markers(content)}
-    status.conflicted = sorted(marked | set(status.conflicted))
     return status
+
+
+def _compare_digests(project_dir: Path, generated: dict[str, str], status: Status) -> None:
+    """Compare the project with the digests recorded when the template wrote its files."""
+    _compare_with(
+        project_dir,
+        {relative: partial(_has_digest, digest) for relative, digest in generated.items()},
+        status,
+    )
+
+
+def _compare(project_dir: Path, base: Path, status: Status) -> None:
+    """Compare the project with a rendering of the template, reading both in pieces."""
+    _compare_with(
+        project_dir,
+        {
+            relative: partial(same_file_content, rendered)
+            for relative, rendered in project_files(base, project_dir)
+            if relative != PROVENANCE_FILE
+        },
+        status,
+    )
+
+
+def _compare_with(
+    project_dir: Path, unchanged: dict[str, Callable[[Path], bool]], status: Status
+) -> None:
+    """List the template's files the project edited, deleted or left with conflict markers;
+    `unchanged[path](file)` says whether the project's file is as the template wrote it."""
+    status.edited, status.deleted = [], []
+    marked = set(status.conflicted)
+    for relative, is_unchanged in sorted(unchanged.items()):
+        try:
+            path = project_path(project_dir, relative)
+        except UnsafePath:  # a link where the template wrote a file: read, never followed
+            status.edited.append(relative)
+            continue
+        if not path.is_file():
+            status.deleted.append(relative)
+        elif not is_unchanged(path):
+            status.edited.append(relative)
+            if _has_marker_lines(path):
+                marked.add(relative)
+    status.conflicted = sorted(marked)
+
+
+def _has_digest(digest: str, path: Path) -> bool:
+    return file_digest(path) == digest
 
 
 def has_conflict_markers(content: bytes) -> bool:
@@ -103,8 +183,26 @@ def has_conflict_markers(content: bytes) -> bool:
     return bool(_CONFLICT_MARKER.search(content))
 
 
-def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) -> bool:
-    """True when the template moved on; an error when the project is newer than the template."""
+def _has_marker_lines(path: Path) -> bool:
+    """`has_conflict_markers` for a file of any size: reads it in pieces of at most 64 KiB
+    (a binary file may have no line breaks at all) and looks at the start of each line."""
+    at_line_start = True
+    with open(path, "rb") as handle:
+        while piece := handle.readline(65536):
+            if at_line_start and has_conflict_markers(piece):
+                return True
+            at_line_start = piece.endswith(b"\n")
+    return False
+
+
+def is_outdated(
+    provenance: Provenance,
+    latest: str,
+    latest_commit: str | None,
+    latest_fingerprint: str | None = None,
+) -> bool:
+    """True when the template moved on (a version, a commit, or for a folder or zip template
+    its content); an error when the project is newer than the template."""
     recorded = provenance.template_version
     if _newer(recorded, latest):
         raise UsageError(
@@ -113,7 +211,13 @@ def is_outdated(provenance: Provenance, latest: str, latest_commit: str | None) 
         )
     if recorded != latest:
         return True
-    return bool(provenance.commit and latest_commit and provenance.commit != latest_commit)
+    if provenance.commit and latest_commit:
+        return provenance.commit != latest_commit
+    return bool(
+        provenance.fingerprint
+        and latest_fingerprint
+        and provenance.fingerprint != latest_fingerprint
+    )
 
 
 def _newer(version: str, than: str) -> bool:

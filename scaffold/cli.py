@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: options as a user types them, no <bool> beside flags
 )
 
 
@@ -37,6 +39,11 @@ def _root(
     """Start a luisy pipeline over thousands of files that runs, correctly and fast."""
 
 
+NO_HOOKS = typer.Option(
+    "--no-hooks", help="Run none of the template's hooks (for templates you do not trust)."
+)
+
+
 def _fail(error: ScaffoldError) -> typer.Exit:
     typer.echo(f"Error: {error}", err=True)
     return typer.Exit(error.exit_code)
@@ -44,9 +51,18 @@ def _fail(error: ScaffoldError) -> typer.Exit:
 
 @app.command()
 def new(
-    name: Annotated[str, typer.Argument(help="Project name, e.g. 'My Image Pipeline' or a slug.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Project name, e.g. 'My Image Pipeline' or a slug (the template's"
+            " project_name; leave it out for a template without one).",
+            show_default=False,
+        ),
+    ] = None,
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "-o", help="Folder that receives the project.")
+        Path,
+        typer.Option("--output-dir", "-o", metavar="DIR", help="Folder that receives the project."),
     ] = Path("."),
     set_: Annotated[
         list[str] | None,
@@ -54,10 +70,14 @@ def new(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option(help="Template: a directory, a zip file or a git URL. Default: bundled."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Template: a directory, a zip file or a git URL. Default: bundled.",
+        ),
     ] = None,
     checkout: Annotated[
-        str | None, typer.Option(help="Branch, tag or commit of a git --template.")
+        str | None,
+        typer.Option(metavar="REF", help="Branch, tag or commit of a git --template."),
     ] = None,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Use defaults for everything not given.")
@@ -68,8 +88,13 @@ def new(
     force: Annotated[
         bool, typer.Option("--force", help="Generate into an existing project directory.")
     ] = False,
+    no_hooks: Annotated[bool, NO_HOOKS] = False,
 ) -> None:
-    """Generate a new project from the bundled template or your team's own."""
+    """Generate a new project from the bundled template or your team's own.
+
+    The template's hooks run, as in cookiecutter: use only templates you trust, or pass
+    --no-hooks. --dry-run runs none.
+    """
     from scaffold.generate import is_interactive, new_project, parse_settings
 
     try:
@@ -82,6 +107,7 @@ def new(
             no_input=no_input or not is_interactive(),
             dry_run=dry_run,
             force=force,
+            hooks=not no_hooks,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -107,16 +133,22 @@ def templates() -> None:
         infos = bundled_templates()
     except ScaffoldError as error:
         raise _fail(error) from None
+    from scaffold.rendering import default_answers
+
     for info in infos:
         typer.echo(f"{info.name} (version {info.version})")
         if info.description:
             typer.echo(f"  {info.description}")
-        for key, default in info.variables.items():
-            typer.echo(f"  {key} = {default!r}")
+        for key, default in default_answers(info).items():
+            derived = "{{" in str(info.variables[key])
+            typer.echo(f"  {key} = {default!r}{'  (follows the answers above)' if derived else ''}")
 
 
 ProjectPath = Annotated[
-    Path, typer.Argument(help="The generated project's folder.", show_default="current folder")
+    Path,
+    typer.Argument(
+        metavar="PATH", help="The generated project's folder.", show_default="current folder"
+    ),
 ]
 
 
@@ -126,18 +158,29 @@ def check(
     json_output: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
     template: Annotated[
         str | None,
-        typer.Option(help="Compare with this copy of the project's template (e.g. a local clone)."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Compare with this copy of the project's template (e.g. a local clone).",
+        ),
+    ] = None,
+    checkout: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REF",
+            help="Compare with this branch or tag. Default: the one the project records.",
+        ),
     ] = None,
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
 
+    Runs none of the template's hooks, so it is safe in CI on changes nobody reviewed yet.
     Exit 0: up to date. 1: a newer template version or commit, or conflicts to resolve.
-    2: not a scaffold project, or its template cannot be found.
+    2: not a scaffold project, its template cannot be found, or any other error.
     """
     from scaffold.check import check_project
 
     try:
-        status = check_project(path, template)
+        status = check_project(path, template, checkout)
     except ScaffoldError as error:
         if json_output:
             report = {"project": str(path.resolve()), "status": "error", "error": str(error)}
@@ -155,6 +198,8 @@ def check(
         )
     elif status.project_version != status.latest_version:
         typer.echo(f"{name}; {status.latest_version} is available (run `scaffold update`)")
+    elif status.changed_content:
+        typer.echo(f"{name}; the template's files changed since (it has no new version)")
     elif status.outdated:
         typer.echo(f"{name}; commit {status.newer_commit[:12]} is newer (run `scaffold update`)")
     else:
@@ -176,10 +221,18 @@ def update(
     ] = None,
     template: Annotated[
         str | None,
-        typer.Option(help="Take the newest template from here (e.g. a local clone of it)."),
+        typer.Option(
+            metavar="SOURCE",
+            help="Take the newest template from here (e.g. a local clone of it).",
+        ),
     ] = None,
     checkout: Annotated[
-        str | None, typer.Option(help="Branch, tag or commit of a git template to update to.")
+        str | None,
+        typer.Option(
+            metavar="REF",
+            help="Branch, tag or commit of a git template to update to."
+            " Default: the one the project records.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
@@ -188,18 +241,20 @@ def update(
         bool,
         typer.Option("--continue", help="Finish an update whose conflicts you have resolved."),
     ] = False,
+    no_hooks: Annotated[bool, NO_HOOKS] = False,
 ) -> None:
     """Merge the newest template into a project, keeping your edits.
 
-    Lines changed on both sides get conflict markers and the exit code is 1: resolve them,
-    then run `scaffold update --continue`.
+    Renders both template versions in a throwaway folder with their hooks, as generation
+    made the project (--no-hooks refuses them). Lines changed on both sides get conflict
+    markers and the exit code is 1: resolve them, then run `scaffold update --continue`.
     """
     from scaffold.generate import parse_settings
     from scaffold.update import finish_update, update_project
 
     try:
         if continue_:
-            if set_ or template or checkout or dry_run:
+            if set_ or template or checkout or dry_run or no_hooks:
                 raise UsageError("--continue takes no other option: it only finishes an update")
             finished = finish_update(path)
             typer.echo(
@@ -212,6 +267,7 @@ def update(
             template=template,
             checkout=checkout,
             dry_run=dry_run,
+            hooks=not no_hooks,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -240,7 +296,25 @@ def update(
         raise typer.Exit(1)
 
 
-add_app = typer.Typer(help="Add parts to a generated project.", no_args_is_help=True)
+@app.command()
+def recover(path: ProjectPath = Path(".")) -> None:
+    """Finish or undo a change that a stopped scaffold command left in a project.
+
+    Commands that change a project do this first on their own; check refuses until it is done.
+    """
+    from scaffold.journal import recover_project
+
+    try:
+        recovered = recover_project(path)
+    except ScaffoldError as error:
+        raise _fail(error) from None
+    if not recovered:
+        typer.echo(f"{path.resolve().name}: no stopped change to finish or undo")
+
+
+add_app = typer.Typer(
+    help="Add parts to a generated project.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(add_app, name="add")
 
 
@@ -251,15 +325,22 @@ class Layer(StrEnum):
 
 @add_app.command("task")
 def add_task(
-    name: Annotated[str, typer.Argument(help="The task's class name, e.g. GreenChannel.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The task's class name, e.g. GreenChannel.")
+    ],
     path: ProjectPath = Path("."),
     input_task: Annotated[
         str | None,
-        typer.Option("--input", help="The task it reads. Default: the last task in tasks.py."),
+        typer.Option(
+            "--input",
+            metavar="TASK",
+            help="The task it reads. Default: the last task in tasks.py.",
+        ),
     ] = None,
     layer: Annotated[Layer, typer.Option(help="Where its outputs land.")] = Layer.final,
     template: Annotated[
-        str | None, typer.Option(help="Where the project's template is now, if it moved.")
+        str | None,
+        typer.Option(metavar="SOURCE", help="Where the project's template is now, if it moved."),
     ] = None,
 ) -> None:
     """Add a directory task to a generated project, wired to its input task, with a test."""
@@ -299,4 +380,8 @@ def _diff(path: str, before: bytes, after: bytes) -> str:
 
 def main() -> None:
     """Entry point of the `scaffold` console script."""
+    # What scaffold does on its own (finishing a change a stopped command left) goes to stderr.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("scaffold: %(message)s"))
+    logging.getLogger("scaffold").addHandler(handler)
     app(prog_name="scaffold")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 
 class ScaffoldError(Exception):
-    """Base of all errors scaffold reports to the user, as one line and an exit code."""
+    """Base of all errors scaffold reports to the user, as one line and an exit code.
 
-    exit_code = 1
+    Every command gives one meaning to each exit code: 0 done (or up to date), 1 outdated or
+    conflicts left, 2 any error.
+    """
+
+    exit_code = 2
 
 
 class UsageError(ScaffoldError):
     """The user asked for something invalid; nothing was written."""
-
-    exit_code = 2
 
 
 class InvalidName(UsageError):
@@ -50,20 +52,42 @@ class TemplateNotFound(UsageError):
     """A --template source that does not hold a cookiecutter template."""
 
 
+class UnsafePath(UsageError):
+    """A path that would leave its folder or pass through a symbolic link: nothing is written."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        super().__init__(f"{problem}: {path}")
+
+
+class ProjectBusy(UsageError):
+    """Another scaffold command is changing the same project right now."""
+
+
+class UnresolvedConflicts(ScaffoldError):
+    """`update --continue` found conflict markers left in the files of the update."""
+
+    exit_code = 1  # conflicts left, as with an update that leaves them
+
+
+class JournalError(ScaffoldError):
+    """A change a stopped scaffold command left (its journal) waits, or cannot be finished."""
+
+
 class GenerationFailed(ScaffoldError):
-    """Rendering or a template hook failed; nothing was left at the target."""
+    """Rendering, writing or a template hook failed; the message says what is left where."""
+
+
+class HookRefused(UsageError):
+    """The template's pre-generation hook refused the answers; nothing was written."""
 
 
 class ProvenanceError(ScaffoldError):
     """A project's provenance file is missing or unreadable."""
 
-    exit_code = 2
-
 
 class TemplateVersionUnavailable(ScaffoldError):
     """The template version that made a project cannot be rendered any more."""
-
-    exit_code = 2
 
 
 class DirtyWorkTree(UsageError):

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
-from scaffold.errors import BadSetting, TargetExists, UsageError
-from scaffold.provenance import Provenance, write_provenance
+from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
+from scaffold.files import file_digest
+from scaffold.journal import FileWrite, change_files, open_project
+from scaffold.locks import staging_folder
+from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
 from scaffold.rendering import (
+    BUNDLED,
     build_answers,
     importable,
     open_template,
+    project_files,
     public_answers,
     render,
+    run_post_hook,
 )
-from scaffold.templates import read_template_info
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,21 @@ def new_project(
     no_input: bool = True,
     dry_run: bool = False,
     force: bool = False,
+    hooks: bool = True,
 ) -> Generated:
     """Generate a project from `template` into `output_dir/<slug>`.
 
     The project is rendered into a temporary directory on the same filesystem and renamed into
-    place, so a failure never leaves a half-made project; with `dry_run` nothing is written.
+    place, so a failure never leaves a half-made project. Every path the template renders is
+    checked to stay inside the project first. The template's hooks run unless `hooks` is
+    False; with `dry_run` nothing is written and no hook runs.
     """
     output_dir = Path(output_dir).resolve()
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
+    hooks = hooks and not dry_run
     with open_template(template, checkout) as source, importable(source.directory):
-        info = read_template_info(source.directory)
+        info = source.info
         context = build_answers(
             info,
             name,
@@ -78,6 +88,7 @@ def new_project(
                 "_scaffold_version": __version__,
                 "_output_dir": str(output_dir),
             },
+            template_rules=source.source == BUNDLED,
         )
         answers = public_answers(context)
         provenance = Provenance(
@@ -86,6 +97,7 @@ def new_project(
             template_source=source.source,
             checkout=source.checkout,
             commit=source.commit,
+            fingerprint=source.fingerprint,
             answers=answers,
             scaffold_version=__version__,
         )
@@ -93,21 +105,30 @@ def new_project(
         if not dry_run and not output_dir.exists():
             output_dir.mkdir(parents=True)
             created_output_dir = True
-        staging_parent = tempfile.gettempdir() if dry_run else output_dir
         try:
-            with tempfile.TemporaryDirectory(prefix=".scaffold-", dir=staging_parent) as staging:
-                rendered = render(source.directory, context, Path(staging))
+            with _staging(output_dir, dry_run) as staging:
+                rendered, _ = render(
+                    source.directory, context, staging, hooks=hooks, post_hook=False
+                )
                 write_provenance(rendered, provenance)
                 target = output_dir / rendered.name
-                if target.exists() and not force:
-                    raise TargetExists(str(target))
-                files = sorted(
-                    path.relative_to(rendered).as_posix()
-                    for path in rendered.rglob("*")
-                    if path.is_file()
-                )
-                if not dry_run:
-                    _place(rendered, target)
+                files = _files(rendered)
+                if target.exists() or target.is_symlink():
+                    if not force:
+                        raise TargetExists(str(target))
+                    if not dry_run:
+                        _place_into_existing(rendered, target, source.directory, context, hooks)
+                        _record_digests(target, provenance, set(files))
+                elif not dry_run:
+                    _move(rendered, target)
+                    try:
+                        if hooks:
+                            run_post_hook(source.directory, target, context)
+                        _record_digests(target, provenance, None)
+                    except BaseException:
+                        shutil.rmtree(target, ignore_errors=True)
+                        raise
+                    files = _files(target)  # with what the post-generation hook changed
         except BaseException:
             if created_output_dir:
                 shutil.rmtree(output_dir, ignore_errors=True)
@@ -121,17 +142,65 @@ def new_project(
     )
 
 
-def _place(rendered: Path, target: Path) -> None:
-    """Move a rendered project into place: one rename, or file by file into an existing dir."""
-    if not target.exists():
+@contextlib.contextmanager
+def _staging(output_dir: Path, dry_run: bool) -> Iterator[Path]:
+    """Where to render: beside the target (same filesystem, for the rename), or for a dry run
+    a throwaway folder elsewhere."""
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="scaffold-dry-run-") as folder:
+            yield Path(folder)
+    else:
+        with staging_folder(output_dir) as folder:
+            yield folder
+
+
+def _files(project: Path) -> list[str]:
+    return sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(project).parts
+    )
+
+
+def _record_digests(project: Path, provenance: Provenance, only: set[str] | None) -> None:
+    """Record the digest of each file the template made (of `only`, when given), which lets
+    `scaffold check` list edits later without rendering."""
+    provenance.generated = {
+        relative: file_digest(path)
+        for relative, path in project_files(project, project)
+        if relative != PROVENANCE_FILE and (only is None or relative in only)
+    }
+    write_provenance(project, provenance)
+
+
+def _move(rendered: Path, target: Path) -> None:
+    try:
         os.rename(rendered, target)
-        return
-    for path in sorted(rendered.rglob("*")):
-        destination = target / path.relative_to(rendered)
-        if path.is_dir():
-            destination.mkdir(exist_ok=True)
-        else:
-            os.replace(path, destination)
+    except OSError as error:
+        raise GenerationFailed(f"moving the project to {target} failed: {error}") from None
+
+
+def _place_into_existing(
+    rendered: Path, target: Path, template_dir: Path, context: dict, hooks: bool
+) -> None:
+    """--force: put the template's files into an existing folder in one all-or-nothing change
+    that never follows a symbolic link found there, then run the post-generation hook."""
+    if target.is_symlink() or not target.is_dir():
+        raise UnsafePath(str(target), "--force generates into a real folder only, and this is not")
+    writes = [
+        FileWrite(path.relative_to(rendered).as_posix(), staged=path)
+        for path in sorted(rendered.rglob("*"))
+        if path.is_symlink() or not path.is_dir()
+    ]
+    with open_project(target):
+        change_files(target, writes)
+        if hooks:
+            try:
+                run_post_hook(template_dir, target, context)
+            except GenerationFailed as error:
+                raise GenerationFailed(
+                    f"the template's files are in place in {target} (--force), but then {error}"
+                ) from None
 
 
 def is_interactive() -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -41,6 +42,42 @@ def uncommitted_changes(directory: Path) -> list[str] | None:
         return None
     status = _git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=directory)
     return [line[3:] for line in status.splitlines() if line.strip()]
+
+
+def ignored_paths(directory: Path, paths: list[str]) -> set[str]:
+    """Those of `paths` (relative to `directory`) that git's ignore rules exclude: the rules
+    of the repository `directory` is in, or, outside git, of its own .gitignore files."""
+    found = _check_ignore(directory, paths)
+    if found is None:  # not in a git work tree: ask with a throwaway repository beside it
+        with tempfile.TemporaryDirectory(prefix="scaffold-git-") as git_dir:
+            _git("init", "--quiet", "--bare", git_dir)
+            found = _check_ignore(directory, paths, f"--git-dir={git_dir}", "--work-tree=.")
+    return found or set()
+
+
+def _check_ignore(directory: Path, paths: list[str], *options: str) -> set[str] | None:
+    try:
+        result = subprocess.run(
+            ["git", *options, "check-ignore", "--no-index", "-z", "--stdin"],
+            cwd=directory,
+            input="\0".join(paths).encode(),
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return None
+    if result.returncode not in (0, 1):  # 128: not a git work tree
+        return None
+    return set(result.stdout.decode(errors="surrogateescape").split("\0")) - {""}
+
+
+def is_tracked(directory: Path, relative: str) -> bool:
+    """True when `relative` is committed (or staged) in the git repository of `directory`."""
+    try:
+        _git("ls-files", "--error-unmatch", "--", relative, cwd=directory)
+    except GitFailed:
+        return False
+    return True
 
 
 def checkout_commit(source: str, commit: str, destination: Path) -> Path:

@@ -1,14 +1,14 @@
 """Three-way merge of a project with two renderings of its template, file by file.
 
 `base` is the template as it made the project, `theirs` the template now, `yours` the project.
-Files pair up by their path inside the template, so an answer that renames a folder (say the
-package name) carries the project's edits to the new path.
+Files pair up by the path they render to, else by their path inside the template, so an answer
+that renames a folder (say the package name) carries the project's edits to the new path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import merge3
 
@@ -30,10 +30,12 @@ WRITES = (ADD, UPDATE, MERGE, CONFLICT, MOVE)
 
 @dataclass(frozen=True)
 class Rendering:
-    """A rendered template: {project path: content} and {template path: project path}."""
+    """A rendered template: {project path: content}, {template path: project path} and
+    {project path: permission bits}."""
 
     files: Mapping[str, bytes]
     paths: Mapping[str, str]
+    modes: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,24 +50,31 @@ class Change:
 
 
 def pair_files(base: Rendering, theirs: Rendering) -> list[tuple[str | None, str | None]]:
-    """Pair each file of `base` with its counterpart in `theirs` (None where there is none)."""
-    base_by_source = {src: path for src, path in base.paths.items() if path in base.files}
-    theirs_by_source = {src: path for src, path in theirs.paths.items() if path in theirs.files}
-    pairs = [
-        (base_by_source.get(src), theirs_by_source.get(src))
-        for src in sorted(base_by_source.keys() | theirs_by_source.keys())
+    """Pair each file of `base` with its counterpart in `theirs` (None where there is none).
+
+    A path both render is one project file, whatever the template calls it (a renamed path
+    variable that renders the same). The others pair up by their path inside the template:
+    an answer moved them (a new package name). What is left is new or gone.
+    """
+    same = set(base.files) & set(theirs.files)
+    pairs: list[tuple[str | None, str | None]] = [(path, path) for path in sorted(same)]
+    base_moved = {src: path for src, path in base.paths.items() if _unpaired(path, base, same)}
+    theirs_moved = {
+        src: path for src, path in theirs.paths.items() if _unpaired(path, theirs, same)
+    }
+    pairs += [
+        (base_moved[src], theirs_moved[src])
+        for src in sorted(base_moved.keys() & theirs_moved.keys())
     ]
-    # Files a hook made rather than the template's own files pair up by their path.
-    paired_base = set(base_by_source.values())
-    paired_theirs = set(theirs_by_source.values())
-    for path in sorted((set(base.files) - paired_base) | (set(theirs.files) - paired_theirs)):
-        pairs.append(
-            (
-                path if path in base.files and path not in paired_base else None,
-                path if path in theirs.files and path not in paired_theirs else None,
-            )
-        )
+    paired_base = {old for old, _ in pairs}
+    paired_theirs = {new for _, new in pairs}
+    pairs += [(path, None) for path in sorted(set(base.files) - paired_base)]
+    pairs += [(None, path) for path in sorted(set(theirs.files) - paired_theirs)]
     return pairs
+
+
+def _unpaired(path: str, rendering: Rendering, same: set[str]) -> bool:
+    return path in rendering.files and path not in same
 
 
 def plan_update(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scaffold.errors import ProvenanceError
-from scaffold.files import replace_files
+from scaffold.files import temporary_beside
 
 PROVENANCE_FILE = ".scaffold.json"
 # Written instead of PROVENANCE_FILE by an update that left conflicts, and moved over it by
@@ -27,10 +28,17 @@ class Provenance:
     scaffold_version: str
     checkout: str | None = None
     commit: str | None = None
+    fingerprint: str | None = None  # a folder or zip template's content (templates.fingerprint)
+    # {path: SHA-256} of each file as generation or the last update wrote it, so that `check`
+    # lists edits without rendering (and sees what the template's hooks did).
+    generated: dict[str, str] | None = None
     extra: dict[str, object] = field(default_factory=dict)  # keys scaffold does not know
 
     def to_json(self) -> str:
         data = asdict(self)
+        for optional in ("fingerprint", "generated"):  # absent from older provenance files
+            if data[optional] is None:
+                del data[optional]
         data.update(data.pop("extra"))
         return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
@@ -38,9 +46,15 @@ class Provenance:
 def write_provenance(
     project_dir: Path, provenance: Provenance, filename: str = PROVENANCE_FILE
 ) -> Path:
-    """Write the provenance file atomically into `project_dir` and return its path."""
+    """Write the provenance file atomically into `project_dir` and return its path. (Changes
+    of several files that include it go through scaffold.journal instead.)"""
     path = Path(project_dir) / filename
-    replace_files([(path, provenance.to_json().encode("utf-8"), None)])
+    temporary = temporary_beside(path)
+    try:
+        temporary.write_bytes(provenance.to_json().encode("utf-8"))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 
@@ -63,6 +77,12 @@ def read_provenance(project_dir: Path, filename: str = PROVENANCE_FILE) -> Prove
     missing = {"template_name", "template_version", "template_source", "answers"} - data.keys()
     if missing or not isinstance(data.get("answers"), dict):
         raise ProvenanceError(f"{path} lacks {', '.join(sorted(missing)) or 'answers'}")
+    generated = data.get("generated")
+    if generated is not None and not (
+        isinstance(generated, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in generated.items())
+    ):
+        raise ProvenanceError(f"{path} has a 'generated' entry that is not {{path: digest}}")
     data.setdefault("scaffold_version", "unknown")
     for key in ("template_name", "template_version", "template_source"):
         data[key] = str(data[key])

@@ -9,6 +9,7 @@ from pathlib import Path
 from scaffold.errors import ScaffoldError, TemplateNotFound
 
 CONTEXT_FILE = "cookiecutter.json"
+UNVERSIONED = "unversioned"
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class TemplateInfo:
     version: str
     path: Path
     variables: dict[str, object] = field(default_factory=dict)
+    named: bool = True  # False: no _template_name, so the name comes from where it was read
 
 
 def bundled_template_dir() -> Path:
@@ -34,8 +36,12 @@ def bundled_template_dir() -> Path:
     )
 
 
-def read_template_info(template_dir: Path) -> TemplateInfo:
-    """Read a template's cookiecutter.json; keys starting with '_' are settings, not variables."""
+def read_template_info(template_dir: Path, source: str | None = None) -> TemplateInfo:
+    """Read a template's cookiecutter.json; keys starting with '_' are settings, not variables.
+
+    A template without `_template_name` is named after `source` (its URL or path), never after
+    the folder it was copied to, which may be a temporary one.
+    """
     context_file = Path(template_dir) / CONTEXT_FILE
     try:
         context = json.loads(context_file.read_text(encoding="utf-8"))
@@ -45,13 +51,23 @@ def read_template_info(template_dir: Path) -> TemplateInfo:
         ) from None
     except (OSError, ValueError) as error:
         raise TemplateNotFound(f"cannot read {context_file}: {error}") from None
+    if not isinstance(context, dict):
+        raise TemplateNotFound(f"{context_file} holds no JSON object")
+    fallback = source_name(source) if source else Path(template_dir).name
     return TemplateInfo(
-        name=str(context.get("_template_name", Path(template_dir).name)),
+        name=str(context.get("_template_name", fallback)),
         description=str(context.get("_description", "")),
-        version=str(context.get("_template_version", "unversioned")),
+        version=str(context.get("_template_version", UNVERSIONED)),
         path=Path(template_dir),
         variables={key: value for key, value in context.items() if not key.startswith("_")},
+        named="_template_name" in context,
     )
+
+
+def source_name(source: str) -> str:
+    """A template's name from where it lives: 'https://host/team/pipe.git' -> 'pipe'."""
+    last = source.rstrip("/").replace(":", "/").rsplit("/", 1)[-1]
+    return last.removesuffix(".git").removesuffix(".zip") or source
 
 
 def template_problems(template_dir: Path, answers: dict) -> list[str]:
@@ -70,6 +86,26 @@ def template_problems(template_dir: Path, answers: dict) -> list[str]:
     spec.loader.exec_module(module)
     validate = getattr(module, "validate", None)
     return list(validate(answers)) if callable(validate) else []
+
+
+def fingerprint(template_dir: Path) -> str:
+    """A digest of a template's files (names and contents; git and Python caches left out):
+    the identity of a template that has neither a version nor a commit."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    root = Path(template_dir)
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if ".git" in parts or "__pycache__" in parts or path.suffix == ".pyc":
+            continue
+        if path.is_file():
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def bundled_templates() -> list[TemplateInfo]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +11,13 @@ from scaffold import __version__
 from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
-    GenerationFailed,
     ProvenanceError,
-    ScaffoldError,
+    UnresolvedConflicts,
     UsageError,
 )
-from scaffold.files import project_path, read_project_files, replace_files
+from scaffold.files import content_digest, project_path, read_project_files
 from scaffold.git import uncommitted_changes
+from scaffold.journal import FileWrite, change_files, open_project, reading_project
 from scaffold.merge import (
     CONFLICT,
     LEFT_BEHIND,
@@ -29,17 +29,13 @@ from scaffold.merge import (
 )
 from scaffold.provenance import (
     PENDING_FILE,
+    PROVENANCE_FILE,
     Provenance,
     read_provenance,
-    write_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
-from scaffold.templates import read_template_info
+from scaffold.templates import UNVERSIONED
 from scaffold.versions import open_current_template, open_recorded_template
-
-
-class UnresolvedConflicts(ScaffoldError):
-    """`update --continue` found conflict markers left in the files of the update."""
 
 
 @dataclass
@@ -65,14 +61,21 @@ def update_project(
     template: str | None = None,
     checkout: str | None = None,
     dry_run: bool = False,
+    hooks: bool = True,
 ) -> Updated:
     """Merge the newest template into the project; see scaffold.merge for the rules.
 
-    Nothing is written when anything fails before the files are replaced. Without conflicts
-    the provenance file is rewritten last; with conflicts the new provenance waits in
-    PENDING_FILE until `finish_update` finds them resolved.
+    The files and the provenance change all or nothing (scaffold.journal). Without conflicts
+    the provenance file changes with them; with conflicts the new provenance waits in
+    PENDING_FILE until `finish_update` finds them resolved. Both versions of the template are
+    rendered with their hooks, as generation made the project, unless `hooks` is False.
     """
     project_dir = Path(project_dir).resolve()
+    with (reading_project if dry_run else open_project)(project_dir):
+        return _update(project_dir, settings, template, checkout, dry_run, hooks)
+
+
+def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Updated:
     provenance = read_provenance(project_dir)
     _refuse_pending_update(project_dir)
     if not dry_run:
@@ -81,15 +84,31 @@ def update_project(
         open_recorded_template(provenance, template) as old_dir,
         open_current_template(provenance, template, checkout) as current,
     ):
-        info = read_template_info(current.directory)
+        info = current.info
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
-        base, _ = render_files(old_dir, provenance.answers)
-        theirs, context = render_files(current.directory, provenance.answers, settings or {})
+        rules = provenance.template_source == BUNDLED
+        base, _ = render_files(
+            old_dir, provenance.answers, hooks=hooks, template_rules=rules, project_dir=project_dir
+        )
+        theirs, context = render_files(
+            current.directory,
+            provenance.answers,
+            settings or {},
+            hooks=hooks,
+            template_rules=rules,
+            project_dir=project_dir,
+        )
     yours = read_project_files(project_dir, {**base.files, **theirs.files})
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
     changes += _left_behind(project_dir, changes, base, theirs)
     _refuse_blocked_paths(project_dir, changes)
-    result = Updated(project_dir, provenance.template_version, info.version, changes, dry_run)
+    result = Updated(
+        project_dir,
+        _version_label(provenance.template_version, provenance.commit),
+        _version_label(info.version, current.commit),
+        changes,
+        dry_run,
+    )
     if dry_run:
         result.diffs = {
             change.path: (yours.get(change.old_path or change.path, b""), change.content)
@@ -103,7 +122,6 @@ def update_project(
         if change.action in WRITES
         for path in filter(None, (change.path, change.old_path))
     }
-    apply_changes(project_dir, changes)
     updated = Provenance(
         template_name=info.name,
         template_version=info.version,
@@ -112,15 +130,23 @@ def update_project(
         scaffold_version=__version__,
         checkout=current.checkout,
         commit=current.commit,
+        fingerprint=current.fingerprint,
+        generated={path: content_digest(content) for path, content in theirs.files.items()},
         extra=provenance.extra,
     )
+    filename = PROVENANCE_FILE
     if result.conflicts:
         conflicts = [change.path for change in result.conflicts]
         updated.extra = {**updated.extra, "conflicts": conflicts, "before_update": before}
-        write_provenance(project_dir, updated, PENDING_FILE)
-    else:
-        write_provenance(project_dir, updated)
+        filename = PENDING_FILE
+    provenance_write = FileWrite(filename, updated.to_json().encode("utf-8"))
+    apply_changes(project_dir, changes, provenance_write, base, theirs)
     return result
+
+
+def _version_label(version: str, commit: str | None) -> str:
+    """A version as the user reads it: an unversioned template's commit tells them apart."""
+    return f"{version} ({commit[:12]})" if version == UNVERSIONED and commit else version
 
 
 def _recorded_source(provenance: Provenance, used: str) -> str:
@@ -132,6 +158,18 @@ def _recorded_source(provenance: Provenance, used: str) -> str:
 def finish_update(project_dir: Path | str) -> Provenance:
     """Record an update whose conflicts are resolved: no markers left in its files."""
     project_dir = Path(project_dir).resolve()
+    with open_project(project_dir):
+        pending = _resolved_update(project_dir)
+        change_files(
+            project_dir,
+            [FileWrite(PROVENANCE_FILE, pending.to_json().encode("utf-8"))],
+            removals=[PENDING_FILE],
+        )
+    return pending
+
+
+def _resolved_update(project_dir: Path) -> Provenance:
+    """The provenance a waiting update records, once its conflicts are resolved."""
     if not (project_dir / PENDING_FILE).exists():
         read_provenance(project_dir)  # says so when it is not a scaffold project at all
         raise UsageError(f"no update of {project_dir} is waiting to be finished")
@@ -160,37 +198,45 @@ def finish_update(project_dir: Path | str) -> Provenance:
         for key, value in pending.extra.items()
         if key not in ("conflicts", "before_update")
     }
-    write_provenance(project_dir, pending)
-    (project_dir / PENDING_FILE).unlink()
     return pending
 
 
-def apply_changes(project_dir: Path, changes: list[Change]) -> None:
-    """Write every change: first all new contents beside their targets, then the renames."""
+def apply_changes(
+    project_dir: Path,
+    changes: list[Change],
+    provenance: FileWrite,
+    base: Rendering,
+    theirs: Rendering,
+) -> None:
+    """Write every change and the new provenance, all or nothing."""
     writes = [
-        (
-            project_path(project_dir, change.path),
-            change.content,
-            project_path(project_dir, change.old_path or change.path),
-        )
+        FileWrite(change.path, change.content, mode=_mode(project_dir, change, base, theirs))
         for change in changes
         if change.action in WRITES
     ]
-    try:
-        replace_files(writes)
-    except OSError as error:
-        raise GenerationFailed(
-            f"writing the update failed: {error}; `git status` shows what changed"
-        ) from None
-    for change in changes:
-        gone = change.path if change.action == REMOVE else change.old_path
-        if gone:
-            project_path(project_dir, gone).unlink(missing_ok=True)
-            _remove_empty_parents(project_dir, project_path(project_dir, gone).parent)
+    removals = [
+        gone
+        for change in changes
+        if (gone := change.path if change.action == REMOVE else change.old_path)
+    ]
+    change_files(project_dir, [*writes, provenance], removals)
+
+
+def _mode(project_dir: Path, change: Change, base: Rendering, theirs: Rendering) -> int | None:
+    """A written file's permission bits: the template's, unless the user changed the file's
+    (then the user's stay), three ways like its content."""
+    source = change.old_path or change.path
+    path = project_path(project_dir, source)
+    if not path.is_file():
+        return theirs.modes.get(change.path)
+    current = stat.S_IMODE(path.stat().st_mode)
+    if current != base.modes.get(source, current):
+        return current
+    return theirs.modes.get(change.path, current)
 
 
 def _digest(content: bytes | None) -> str | None:
-    return hashlib.sha256(content).hexdigest() if content is not None else None
+    return content_digest(content) if content is not None else None
 
 
 def _left_behind(
@@ -206,12 +252,6 @@ def _left_behind(
             if path.is_file() and "__pycache__" not in path.parts and relative not in base.files:
                 left.append(Change(LEFT_BEHIND, relative, note="the template moved this folder"))
     return left
-
-
-def _remove_empty_parents(project_dir: Path, folder: Path) -> None:
-    while folder != project_dir and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def _refuse_blocked_paths(project_dir: Path, changes: list[Change]) -> None:

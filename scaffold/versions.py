@@ -18,8 +18,9 @@ from scaffold.templates import TemplateInfo, read_template_info
 @contextlib.contextmanager
 def open_recorded_template(provenance: Provenance, template: str | None = None) -> Iterator[Path]:
     """Yield a directory holding the template exactly as it was when it made the project:
-    the bundled template's archived version, or a git template's recorded commit (looked up
-    in `template`, e.g. a clone of a template that moved, instead of the recorded source)."""
+    the bundled template's archived version, a git template's recorded commit (looked up
+    in `template`, e.g. a clone of a template that moved, instead of the recorded source), or
+    a folder or zip template whose version and content are still the recorded ones."""
     name, version = provenance.template_name, provenance.template_version
     source = template or provenance.template_source
     if provenance.template_source == BUNDLED:
@@ -35,16 +36,18 @@ def open_recorded_template(provenance: Provenance, template: str | None = None) 
                     f"cannot check out commit {provenance.commit[:12]} of template {source}:"
                     f" {error}; if the template moved, pass --template with its new place"
                 ) from None
-            _expect(read_template_info(directory), name, version, source)
+            _expect(read_template_info(directory, source), name, version, source)
             yield directory
         return
-    with open_template(source, provenance.checkout) as opened:
-        info = read_template_info(opened.directory)
-        if info.version != version:
+    with open_template(source, None) as opened:
+        info = opened.info
+        changed = provenance.fingerprint and opened.fingerprint != provenance.fingerprint
+        if info.version != version or changed:
+            now = f"version {info.version}" if info.version != version else "different content"
             raise TemplateVersionUnavailable(
-                f"template {source} is now version {info.version}, and"
-                f" version {version} that made the project is kept nowhere; keep team templates"
-                " in git, so that scaffold can record and check out the commit"
+                f"template {source} now has {now}, and what made the project is kept nowhere"
+                " (the template is not in git); keep team templates in git, so that scaffold"
+                " can record and check out the commit"
             )
         _expect(info, name, version, source)
         yield opened.directory
@@ -55,10 +58,12 @@ def open_current_template(
     provenance: Provenance, template: str | None = None, checkout: str | None = None
 ) -> Iterator[TemplateSource]:
     """Yield the newest template for the project: the recorded source (or `template`, e.g. a
-    local clone of it) at `checkout`, or else at its default branch."""
+    local clone of it) at `checkout`, else at the recorded branch or tag, else at its default
+    branch."""
+    checkout = checkout or provenance.checkout
     with open_template(template or provenance.template_source, checkout) as source:
-        info = read_template_info(source.directory)
-        if info.name != provenance.template_name:
+        info = source.info
+        if info.named and info.name != provenance.template_name:
             raise UsageError(
                 f"{source.source} holds template {info.name!r}, but the project was made from"
                 f" {provenance.template_name!r}; pass --template with the project's own template"
@@ -67,7 +72,7 @@ def open_current_template(
 
 
 def _expect(info: TemplateInfo, name: str, version: str, source: str) -> None:
-    if (info.name, info.version) != (name, version):
+    if info.version != version or (info.named and info.name != name):
         raise TemplateVersionUnavailable(
             f"{source} at the recorded commit holds {info.name} {info.version},"
             f" not {name} {version} as the project's provenance says"

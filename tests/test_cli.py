@@ -49,6 +49,8 @@ def test_templates_lists_variables_with_defaults():
     assert result.exit_code == 0
     assert "luisy-pipeline" in result.output
     assert "image_extensions = 'png'" in result.output
+    assert "project_slug = 'my-image-pipeline'  (follows the answers above)" in result.output
+    assert "{{" not in result.output
     assert "_reserved_packages" not in result.output
 
 
@@ -237,13 +239,24 @@ def test_missing_template_is_a_clear_error(tmp_path):
 
 
 def test_prompts_on_a_terminal(tmp_path, monkeypatch):
+    """NAME and --set answers are not asked again; a bad answer is asked again with its rule."""
     monkeypatch.setattr("scaffold.generate.is_interactive", lambda: True)
-    answers = "\n".join(["", "", "", "A pipeline", "Ada", "", "png,tif"]) + "\n"
-    result = runner.invoke(app, ["new", "Prompted", "-o", str(tmp_path)], input=answers)
+    # project_slug, package_name, author, email, image_extensions (twice): not project_name
+    # (NAME) nor description (--set).
+    answers = "\n".join(["", "", "Ada", "", "png, jpg, TIF", "png,tif"]) + "\n"
+    result = runner.invoke(
+        app,
+        ["new", "Prompted", "-o", str(tmp_path), "--set", "description=Given"],
+        input=answers,
+    )
     assert result.exit_code == 0, result.output
     recorded = json.loads((tmp_path / "prompted" / ".scaffold.json").read_text())["answers"]
+    assert recorded["project_name"] == "Prompted" and recorded["description"] == "Given"
     assert recorded["author"] == "Ada"
     assert recorded["image_extensions"] == "png,tif"
+    assert "author (Your Name)" in result.stdout  # the prompts are seen here
+    assert "project_name" not in result.stdout and "description" not in result.stdout
+    assert result.stderr.count("image_extensions 'png, jpg, TIF' must be") == 1
 
 
 def test_python_dash_m_scaffold_works():
@@ -267,7 +280,7 @@ def test_installed_console_script_generates_a_project(tmp_path):
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from scaffold.cli import app\n"
-        "try:\n    app(['templates'], prog_name='scaffold')\nexcept SystemExit:\n    pass\n"
+        "try:\n    app(['new', '--help'], prog_name='scaffold')\nexcept SystemExit:\n    pass\n"
         "heavy = {'luisy', 'luigi', 'pyspark', 'numpy', 'skimage', 'cookiecutter'}\n"
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
@@ -319,7 +332,7 @@ def test_broken_team_template_fails_and_leaves_nothing(tmp_path, breakage, messa
         result = runner.invoke(
             app, ["new", "Pipe", "--no-input", "-o", str(out), "--template", str(template)]
         )
-        assert result.exit_code == 1
+        assert result.exit_code == 2
         assert message in result.output
         assert len(result.output.strip().splitlines()) == 1
     assert tree(existing) == []
@@ -343,7 +356,7 @@ def test_full_disk_part_way_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(cookiecutter.generate, "generate_file", fill_disk_after_three_files)
     result = runner.invoke(app, ["new", "Pipe", "--no-input", "-o", str(tmp_path)])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "No space left on device" in result.output
     assert len(written) == 3
     assert tree(tmp_path) == []

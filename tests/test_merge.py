@@ -1,6 +1,14 @@
 """The per-file three-way merge, on its own."""
 
-from scaffold.merge import CONFLICT, KEEP_YOURS, MERGE, Rendering, merge_text, plan_update
+from scaffold.merge import (
+    CONFLICT,
+    KEEP_YOURS,
+    MERGE,
+    UPDATE,
+    Rendering,
+    merge_text,
+    plan_update,
+)
 
 
 def rendering(files):
@@ -53,3 +61,23 @@ def test_merge_action_reported_for_clean_merges():
     (change,) = plan_update(base, theirs, {"f": b"one\n2\n3\n4\n"}, "t")
 
     assert (change.action, change.content) == (MERGE, b"one\n2\n3\nfour\n")
+
+
+def test_files_pair_by_rendered_path_when_a_path_variable_is_renamed():
+    """v1 names a folder {{cookiecutter.project_slug}}, v2 {{cookiecutter.import_name}}: both
+    render to src/pipe/. The files are the same project files, never removed and re-added."""
+    base = Rendering(
+        {"src/pipe/a.py": b"a = 1\n", "src/pipe/b.py": b"b = 1\n"},
+        {"src/{{s}}/a.py": "src/pipe/a.py", "src/{{s}}/b.py": "src/pipe/b.py"},
+    )
+    theirs = Rendering(
+        {"src/pipe/a.py": b"a = 2\n", "src/pipe/b.py": b"b = 1\n"},
+        {"src/{{i}}/a.py": "src/pipe/a.py", "src/{{i}}/b.py": "src/pipe/b.py"},
+    )
+    yours = {"src/pipe/a.py": b"a = 1\n", "src/pipe/b.py": b"b = 1  # mine\n"}
+
+    changes = plan_update(base, theirs, yours, "t")
+
+    assert [(c.action, c.path, c.content) for c in changes] == [
+        (UPDATE, "src/pipe/a.py", b"a = 2\n")
+    ]

@@ -88,6 +88,11 @@ class Workspace:
         }
 
 
+def layer_contents(folder):
+    """Sorted names in a layer folder, without the tasks' lock files (they stay by design)."""
+    return sorted(path.name for path in Path(folder).iterdir() if not path.name.endswith(".lock"))
+
+
 @pytest.fixture
 def workspace(tmp_path):
     """An empty working dir, also set as luisy's working dir for in-process runs."""

@@ -20,7 +20,7 @@ from {{ cookiecutter.package_name }}.directories import (
 from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 
-from conftest import EXT, build, gradient, needs_lossless, write_image
+from conftest import EXT, build, gradient, layer_contents, needs_lossless, write_image
 
 
 @pytest.mark.parametrize(
@@ -151,7 +151,7 @@ def test_bad_files_are_all_listed_and_nothing_is_committed(workspace):
     assert "empty (0 bytes)" in message
     assert not ToNumpy().output().exists()
     assert not workspace.to_numpy.exists()
-    assert [p.name for p in workspace.to_numpy.parent.iterdir()] == []
+    assert layer_contents(workspace.to_numpy.parent) == []
 
 
 @needs_lossless
@@ -176,6 +176,7 @@ def test_failed_run_leaves_the_earlier_result_intact(workspace, monkeypatch):
     write_image(workspace.raw / f"a{EXT}", gradient())
     build(ToNumpy())
     before = workspace.outputs(workspace.to_numpy.parent)
+    write_image(workspace.raw / f"b{EXT}", gradient(seed=1))
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -198,7 +199,7 @@ def test_staging_leftovers_are_removed_by_the_next_run(workspace):
     build(ToNumpy())
 
     assert not leftover.exists()
-    assert sorted(p.name for p in workspace.to_numpy.parent.iterdir()) == [
+    assert layer_contents(workspace.to_numpy.parent) == [
         "ToNumpy",
         "ToNumpy.json",
     ]
@@ -226,7 +227,7 @@ def test_manifest_is_json_listing_committed_files(workspace):
     (entry,) = data["files"]
     assert (entry["id"], entry["file"], entry["source"]) == ("a", "a.npy", f"a{EXT}")
     stat = (workspace.raw / f"a{EXT}").stat()
-    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns]
+    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
     assert entry["fingerprint"][0] == (workspace.to_numpy / "a.npy").stat().st_size
     assert data["skipped"] == []
     assert isinstance(ManifestTarget(path=str(workspace.to_numpy) + ".json").read(), list)

@@ -120,6 +120,12 @@ def test_pkg_resources_deprecation_is_silenced():
     assert "pkg_resources" not in result.stderr
 
 
+def test_an_import_name_with_capitals_maps_to_its_distribution():
+    """luisy looks `PIL` up as written in a table of lower-case names; images.py imports it."""
+    assert code_inspection.make_pypi_mapper()("PIL") == "pillow"
+    assert "PIL" not in luisy_speedups._original["get_irregular_pypi_names"]()
+
+
 @pytest.mark.filterwarnings("ignore:ast.Str is deprecated:DeprecationWarning")  # 3.12, 3.13
 def test_docstrings_are_removed_without_ast_str(monkeypatch):
     tree = ast.parse('class A:\n    """Doc."""\n    x = 1\n')

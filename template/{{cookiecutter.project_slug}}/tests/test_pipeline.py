@@ -19,6 +19,7 @@ from conftest import (
     PROJECT_ROOT,
     Workspace,
     gradient,
+    layer_contents,
     needs_lossless,
     run_luisy,
     write_image,
@@ -234,5 +235,5 @@ def test_killed_run_leaves_no_partial_output_and_rerun_matches_clean_run(
     assert result.returncode == 0, result.stdout + result.stderr
     for task, layer_name in (("ToNumpy", "interim"), ("RedChannel", "final")):
         assert committed_files(space, task) == reference[task]
-        hidden = [p.name for p in (space.project / layer_name).iterdir() if p.name[0] == "."]
+        hidden = [name for name in layer_contents(space.project / layer_name) if name[0] == "."]
         assert hidden == []

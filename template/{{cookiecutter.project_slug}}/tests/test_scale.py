@@ -14,7 +14,15 @@ from {{ cookiecutter.package_name }}.progress import Progress
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 from {{ cookiecutter.package_name }}.workers import map_chunks
 
-from conftest import EXT, Workspace, build, gradient, needs_lossless, write_image
+from conftest import (
+    EXT,
+    Workspace,
+    build,
+    gradient,
+    layer_contents,
+    needs_lossless,
+    write_image,
+)
 
 pytestmark = needs_lossless
 
@@ -30,7 +38,7 @@ def committed(space):
     return {
         name: data
         for name, data in outputs.items()
-        if not name.endswith(".generation") and not name.endswith(".json")
+        if not name.endswith((".generation", ".json", ".lock"))
     }
 
 
@@ -77,7 +85,7 @@ def test_bad_files_are_all_reported_with_several_workers(workspace, workers):
 
     assert f"part1/bad{EXT}" in str(caught.value) and f"part3/zero{EXT}" in str(caught.value)
     assert not ToNumpy().output().exists()
-    assert [p.name for p in workspace.to_numpy.parent.iterdir()] == []
+    assert layer_contents(workspace.to_numpy.parent) == []
 
 
 def test_incremental_run_processes_only_what_changed(tmp_path, workers):

@@ -3,9 +3,13 @@
 A directory task's luisy output is its manifest, `<Task>.json`, listing the files it committed
 in the folder beside it, `<Task>/`. Outputs are written into a hidden staging folder on the same
 filesystem and renamed into place, and the manifest is written last, so the final location only
-ever holds a complete result. Leftovers of a killed run are removed by the next run.
+ever holds a complete result. A run holds the task's lock (locks.py) from staging to commit,
+so only one run writes a task's output at a time, and leftovers of a killed run are removed or
+repaired by the next run.
 """
 
+import contextlib
+import errno
 import functools
 import json
 import logging
@@ -13,13 +17,23 @@ import os
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from concurrent.futures.process import BrokenProcessPool
 
 import luigi
 import luisy
 import numpy as np
 from luisy.targets import LocalTarget
 
+from {{ cookiecutter.package_name }}.failures import (
+    DiskFullError,
+    EnvironmentFailure,
+    WorkerDiedError,
+    as_environment_failure,
+    is_environment_error,
+)
+from {{ cookiecutter.package_name }}.inputs import InputFile, file_id, folder_survey
+from {{ cookiecutter.package_name }}.locks import LOCK_SUFFIX, TaskLock
+from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
 from {{ cookiecutter.package_name }}.workers import available_cores, map_chunks
 
@@ -46,7 +60,8 @@ class BadFilesError(DirectoryTaskError):
 
 
 class IdCollisionError(DirectoryTaskError):
-    """Two input files would write the same output file."""
+    """Two input files would write the same output file, or one a file where the other
+    needs a folder."""
 
 
 class EmptyInputError(DirectoryTaskError):
@@ -68,43 +83,48 @@ class directory_tasks(luigi.Config):
         default=0,
         description="Worker processes per task: 0 for all cores, 1 to work in this process.",
     )
+    max_pixels = luigi.IntParameter(
+        default=100_000_000,
+        description="Refuse images of more pixels than this before decoding them; 0: no limit.",
+    )
 
 
-@dataclass(frozen=True)
-class InputFile:
-    """One file of a task's input folder, with the size and mtime that identify its version."""
-
-    file_id: str
-    relative_path: str
-    path: str
-    fingerprint: tuple
-
-
-def file_id(relative_path):
-    """The id of a file: its path relative to the input folder without its last extension."""
-    stem, _ = os.path.splitext(relative_path)
-    return stem
-
-
-def listing(target):
-    """(relative path, (size, mtime_ns)) of every file of an input target, in sorted order.
+def survey_input(target):
+    """What a task finds in its input: [(relative path, fingerprint, problem)] of the files it
+    reads (problem '' for a readable one) and [(relative path, fingerprint, reason)] of those
+    it does not read, both sorted.
 
     One listing and one stat per file for a folder; the manifest alone for a directory task.
     """
     if isinstance(target, ManifestTarget):
-        return [(entry["file"], tuple(entry["fingerprint"])) for entry in target.load()["files"]]
-    found = []
-    for relative in target.relative_paths():
-        stat = os.stat(os.path.join(target.folder, relative))
-        found.append((relative, (stat.st_size, stat.st_mtime_ns)))
-    return found
+        files = target.load()["files"]
+        return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+    return folder_survey(target)
+
+
+def refuse_output_collisions(files, folder):
+    """Raise IdCollisionError when one file's output would be a folder of another's output
+    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
+    outputs = {f"{item.file_id}.npy": item for item in files}
+    for output, item in outputs.items():
+        parent = os.path.dirname(output)
+        while parent:
+            if parent in outputs:
+                raise IdCollisionError(
+                    f"{outputs[parent].relative_path} and {item.relative_path} in {folder}"
+                    f" collide: the first is written as the file {parent!r}, the second needs a"
+                    " folder of that name; rename or remove one of them"
+                )
+            parent = os.path.dirname(parent)
 
 
 def input_files(target):
-    """The files of an input target in sorted order, refusing two that share an id."""
+    """(files to read, files not read) of an input target as InputFiles in sorted order,
+    refusing two files whose outputs collide."""
+    read, unread = survey_input(target)
     seen = {}
     files = []
-    for relative, fingerprint in listing(target):
+    for relative, fingerprint, problem in read:
         key = file_id(relative)
         if key in seen:
             raise IdCollisionError(
@@ -113,8 +133,13 @@ def input_files(target):
             )
         seen[key] = relative
         path = os.path.join(target.folder, relative)
-        files.append(InputFile(key, relative, path, fingerprint))
-    return files
+        files.append(InputFile(key, relative, path, fingerprint, problem))
+    refuse_output_collisions(files, target.folder)
+    not_read = [
+        InputFile(file_id(relative), relative, os.path.join(target.folder, relative), mark, why)
+        for relative, mark, why in unread
+    ]
+    return files, not_read
 
 
 def describe_failure(path, error):
@@ -171,9 +196,12 @@ def write_text_atomically(path, text):
 
 @functools.lru_cache(maxsize=64)
 def read_manifest(path, mtime_ns, size):
-    """A manifest file's content; the cache key makes a rewritten file be read again."""
+    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe); the
+    cache key makes a rewritten file be read again."""
     with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+        manifest = json.load(handle)
+    check_manifest(manifest, path)
+    return manifest
 
 
 def manifest_text(manifest):
@@ -188,6 +216,15 @@ def manifest_text(manifest):
         else:
             lines.append(f"{name}: {json.dumps(value, sort_keys=True)}")
     return "{\n " + ",\n ".join(lines) + "\n}\n"
+
+
+def files_below(folder):
+    """Relative paths (with '/') of every file below `folder`, from one walk."""
+    found = set()
+    for root, _, files in os.walk(folder):
+        base = os.path.relpath(root, folder).replace(os.sep, "/")
+        found.update(name if base == "." else f"{base}/{name}" for name in files)
+    return found
 
 
 def read_generation(folder):
@@ -215,12 +252,17 @@ class ManifestTarget(LocalTarget):
         return read_manifest(self.path, stat.st_mtime_ns, stat.st_size)
 
     def exists(self):
-        """True when the manifest and its folder belong to the same committed run."""
+        """True when the manifest and its folder belong to the same committed run and every
+        file the manifest lists is there."""
         generation = read_generation(self.folder)
         try:
-            return generation is not None and self.load().get("generation") == generation
+            manifest = self.load()
         except (OSError, ValueError):
             return False
+        if generation is None or manifest.get("generation") != generation:
+            return False
+        listed = {entry["file"] for entry in manifest["files"]}
+        return listed <= files_below(self.folder)
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
@@ -238,54 +280,96 @@ class ManifestTarget(LocalTarget):
         write_text_atomically(self.path, manifest_text(manifest))
 
     def remove(self):
-        """Remove the manifest first (the task is then incomplete), then its folder."""
-        if os.path.exists(self.path):
-            os.remove(self.path)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the manifest first (the task is then incomplete), then its folder; waits
+        while another run writes or reads them."""
+        with TaskLock(self.folder):
+            if os.path.exists(self.path):
+                os.remove(self.path)
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def current_umask():
+    """This process's umask (read without changing it where /proc tells)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def leftovers(target):
+    """Paths beside `target`'s folder that killed runs left: staging and replaced folders,
+    temporary files (never the lock file)."""
+    parent, name = os.path.split(target.folder)
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return []
+    prefix = f".{name}."
+    return [
+        os.path.join(parent, entry)
+        for entry in entries
+        if entry.startswith(prefix) and not entry.endswith(LOCK_SUFFIX)
+    ]
+
+
+def clean_up(target):
+    """Finish or undo what killed runs left beside `target`; hold its exclusive lock.
+
+    A run stopped inside `commit` between moving the earlier folder aside and writing the new
+    manifest left that folder under a `replaced-` name: it is put back. Everything else goes.
+    """
+    found = leftovers(target)
+    if found and not target.exists() and os.path.exists(target.path):
+        with contextlib.suppress(OSError, ValueError):
+            generation = target.load().get("generation")
+            for path in found:
+                if ".replaced-" in path and read_generation(path) == generation:
+                    shutil.rmtree(target.folder, ignore_errors=True)
+                    os.rename(path, target.folder)
+                    break
+    for path in leftovers(target):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+
+
+def clean_up_if_free(target):
+    """clean_up(target) when there is something to clean and no other run holds the lock."""
+    if not leftovers(target):
+        return
+    lock = TaskLock(target.folder)
+    if lock.acquire(wait=False):
+        try:
+            clean_up(target)
+        finally:
+            lock.release()
 
 
 class Staging:
-    """A hidden folder beside a task's output folder where a run writes before it commits."""
+    """A hidden folder beside a task's output folder where a run writes before it commits.
+
+    Create it only while holding the task's exclusive TaskLock: it first cleans up after
+    earlier runs, which is safe only when no other run can be writing.
+    """
 
     def __init__(self, target):
         self.target = target
         parent, name = os.path.split(target.folder)
         os.makedirs(parent, exist_ok=True)
         self._prefix = os.path.join(parent, f".{name}.")
-        self.restore_interrupted_commit()
-        self.remove_leftovers()
+        clean_up(target)
         self.folder = tempfile.mkdtemp(prefix=f".{name}.staging-", dir=parent)
-
-    def restore_interrupted_commit(self):
-        """A run stopped inside `commit`, between moving the complete earlier folder aside and
-        writing the new manifest, left that folder under a `replaced-` name: put it back."""
-        if self.target.exists() or not os.path.exists(self.target.path):
-            return
-        try:
-            generation = self.target.load().get("generation")
-        except (OSError, ValueError):
-            return
-        parent = os.path.dirname(self._prefix)
-        for entry in os.listdir(parent):
-            path = os.path.join(parent, entry)
-            if not path.startswith(f"{self._prefix}replaced-"):
-                continue
-            if read_generation(path) == generation:
-                shutil.rmtree(self.target.folder, ignore_errors=True)
-                os.rename(path, self.target.folder)
-                return
-
-    def remove_leftovers(self):
-        """Delete what a killed run left behind: staging and replaced folders, temporary files."""
-        parent = os.path.dirname(self._prefix)
-        for entry in os.listdir(parent):
-            path = os.path.join(parent, entry)
-            if not path.startswith(self._prefix):
-                continue
-            if os.path.isdir(path):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.remove(path)
+        # mkdtemp makes the folder private (0700); it becomes the task's folder, which should
+        # be as readable as everything else this user creates.
+        os.chmod(self.folder, 0o777 & ~current_umask())
 
     def path_for(self, relative_path):
         """Where to stage the output file `relative_path`."""
@@ -316,15 +400,26 @@ def process_files(task, source, staging_folder, files):
     for item in files:
         output = f"{item.file_id}.npy"
         destination = os.path.join(staging_folder, output)
+        if item.problem:
+            bad.append((item, item.problem))
+            continue
         try:
             content = source.read_file(item.path)
             if content is None:
                 ignored.append(item)
                 continue
-            save_array(destination, task.transform(content[1]))
+            result = task.transform(content[1])
         except Exception as error:  # every bad file is reported, not only the first
+            if is_environment_error(error):
+                raise as_environment_failure(error, item.path) from error
             bad.append((item, describe_failure(item.path, error)))
             continue
+        try:
+            save_array(destination, result)
+        except MemoryError as error:
+            raise as_environment_failure(error, item.path) from error
+        except OSError as error:  # writing into our own staging folder: never the file's fault
+            raise write_failure(error, staging_folder, output, result) from error
         stat = os.stat(destination)
         entries.append(
             {
@@ -338,6 +433,19 @@ def process_files(task, source, staging_folder, files):
     return entries, bad, ignored
 
 
+def write_failure(error, staging_folder, output, array):
+    """An EnvironmentFailure for an OSError raised while writing `output` into staging."""
+    needed = np.asarray(array).nbytes
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if error.errno is None:  # numpy's tofile reports a short write without an errno
+        with contextlib.suppress(OSError):
+            full = shutil.disk_usage(staging_folder).free < needed
+    if full:
+        layer = os.path.dirname(staging_folder)
+        return DiskFullError(layer, needed, f"writing {output}")
+    return EnvironmentFailure(f"could not write {output} into {staging_folder}: {error}")
+
+
 def keep_unchanged(files, target, staging):
     """Hard-link into `staging` the committed outputs whose input is unchanged since; return
     their manifest entries and the files still to process."""
@@ -347,7 +455,7 @@ def keep_unchanged(files, target, staging):
     kept, todo = [], []
     for item in files:
         entry = reusable.get(item.relative_path)
-        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint:
+        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint and not item.problem:
             kept.append(entry)
         else:
             todo.append(item)
@@ -391,28 +499,50 @@ class DirectoryTask(luisy.Task):
         raise NotImplementedError
 
     def complete(self):
-        """Committed, upstream complete, and the input folder as it was when committed."""
+        """Committed, upstream complete, the input folder as it was when committed, and (in
+        strict mode) no file skipped."""
         target = self.output()
+        clean_up_if_free(target)  # a run killed at the end of its commit counts as complete
         if not target.exists():
             return False
+        if target.load()["skipped"] and not directory_tasks().lenient:
+            return False  # a strict run retries the files a lenient run skipped
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
             return False
         try:
-            current = dict(listing(self.input()))
+            read, unread = survey_input(self.input())
         except (OSError, ValueError, KeyError):
             return False
+        current = {relative: fingerprint for relative, fingerprint, _ in read + unread}
         return recorded_sources(target.load()) == current
 
     def run(self):
-        source = self.input()
-        files = input_files(source)
+        """Write the output while holding its lock (and a shared lock on a directory task's
+        input), unless another run committed it while this one waited."""
+        source, target = self.input(), self.output()
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(TaskLock(target.folder))
+            if isinstance(source, ManifestTarget):
+                locks.enter_context(TaskLock(source.folder, shared=True))
+                if not source.exists():
+                    raise DirectoryTaskError(
+                        f"{source.path} was removed or replaced by another run while this one"
+                        " waited for it; run again"
+                    )
+            if self.complete():
+                logger.info(f"{self.get_task_family()}: already written by another run")
+                return
+            self.write_output(source, target)
+
+    def write_output(self, source, target):
+        """Process the input's new and changed files, keep the rest, commit."""
+        files, unread = input_files(source)
         if not files:
             raise EmptyInputError(
                 f"no input files in {source.folder}: put your files there (any depth of"
                 f" subfolders), or run `python -m {__package__} samples` for sample images"
             )
         settings = directory_tasks()
-        target = self.output()
         staging = Staging(target)
         progress = Progress(self.get_task_family(), len(files))
         try:
@@ -423,12 +553,24 @@ class DirectoryTask(luisy.Task):
             chunk_size = max(1, min(64, len(todo) // (4 * workers)))
             work = functools.partial(process_files, self, source, staging.folder)
             bad, ignored = [], []
-            results = map_chunks(work, todo, workers, chunk_size)
-            for chunk_entries, chunk_bad, chunk_ignored in results:
-                entries += chunk_entries
-                bad += chunk_bad
-                ignored += chunk_ignored
-                progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            try:
+                for chunk_entries, chunk_bad, chunk_ignored in map_chunks(
+                    work, todo, workers, chunk_size
+                ):
+                    entries += chunk_entries
+                    bad += chunk_bad
+                    ignored += chunk_ignored
+                    progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            except DiskFullError as error:
+                written = [entry["fingerprint"][0] for entry in entries[reused:]]
+                per_file = sum(written) / len(written) if written else error.needed
+                raise DiskFullError(error.folder, int(per_file * len(todo)), error.detail) from None
+            except BrokenProcessPool as error:
+                raise WorkerDiedError(
+                    "a worker process died (killed by the system, often for lack of memory);"
+                    " nothing was committed or recorded. Run again, with fewer workers"
+                    " (--directory-tasks-workers N) if it happens again"
+                ) from error
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
                 raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
@@ -438,12 +580,18 @@ class DirectoryTask(luisy.Task):
                     "task": self.get_task_family(),
                     "files": sorted(entries, key=lambda entry: entry["id"]),
                     "skipped": [source_record(item, reason=reason) for item, reason in bad],
-                    "ignored": [
-                        source_record(item)
-                        for item in sorted(ignored, key=lambda item: item.relative_path)
-                    ],
+                    "ignored": sorted(
+                        [source_record(item, reason=item.problem) for item in unread]
+                        + [source_record(item, reason="the reader skipped it") for item in ignored],
+                        key=lambda record: record["source"],
+                    ),
                 }
             )
+        except OSError as error:  # hard links, the marker or the manifest, in this process
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            layer = os.path.dirname(target.folder)
+            raise DiskFullError(layer, None, f"{error.strerror}: {error.filename}") from error
         finally:
             progress.close()
             staging.discard()
@@ -452,5 +600,9 @@ class DirectoryTask(luisy.Task):
             f" kept {reused} unchanged"
         )
         if bad:
-            summary += f", skipped {len(bad)} unreadable file(s) listed in {target.path}"
+            summary += f", skipped {len(bad)} unreadable file(s)"
+        if unread or ignored:
+            summary += f", did not read {len(unread) + len(ignored)} other file(s)"
+        if bad or unread or ignored:
+            summary += f" (listed in {target.path})"
         logger.info(summary)

@@ -1,8 +1,10 @@
 """Per-file work on images: plain functions on arrays, no luisy in sight."""
 
+import contextlib
 import re
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 from skimage import io
 
 # Extensions read from the raw folder, compared case-insensitively.
@@ -12,13 +14,70 @@ IMAGE_EXTENSIONS = (
     {%- if extensions | length == 1 %},{% endif %})
 # The same list as a luisy directory-output regex, searched in each file name as luisy does.
 IMAGE_PATTERN = r"(?i)\.(" + "|".join(re.escape(ext[1:]) for ext in IMAGE_EXTENSIONS) + r")\Z"
+# Larger images are refused before they are decoded (a small file can decode to gigabytes).
+DEFAULT_MAX_PIXELS = 100_000_000
+# Colour spaces a reader may report that are not RGB: converted, so channel 0 is red.
+CONVERTED_MODES = ("CMYK", "YCbCr", "LAB", "HSV")
 
 
-def read_image(filepath):
+class ImageRefusedError(ValueError):
+    """An image this project does not read (too large, several pages)."""
+
+
+def read_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
     """Return (filepath, image) for a supported image file, None for any other file."""
     if not filepath.lower().endswith(IMAGE_EXTENSIONS):
         return None
-    return filepath, io.imread(filepath)
+    return filepath, load_image(filepath, max_pixels)
+
+
+def load_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
+    """The pixels of a single-page image as grayscale or RGB(A); `max_pixels` 0: no limit.
+
+    The file's header is read first: an image above the pixel limit or with several pages
+    (TIFF, GIF, APNG) is refused before it is decoded, and CMYK or other colour spaces are
+    converted to RGB.
+    """
+    with _only_this_pixel_limit():
+        try:
+            probe = Image.open(filepath)
+        except UnidentifiedImageError:  # a format Pillow does not know: decode, then check
+            image = io.imread(filepath)
+            check_pixels(image.shape[1], image.shape[0], max_pixels)
+            return image
+        with probe:
+            check_pixels(*probe.size, max_pixels)
+            pages = getattr(probe, "n_frames", 1)
+            if pages > 1:
+                raise ImageRefusedError(
+                    f"a multi-page file ({pages} pages); only single-page images are read:"
+                    " save each page as its own file"
+                )
+            if probe.mode in CONVERTED_MODES:
+                return np.asarray(probe.convert("RGB"))
+        return io.imread(filepath)
+
+
+def check_pixels(width, height, max_pixels):
+    """Refuse an image of more than `max_pixels` pixels (0: no limit)."""
+    if max_pixels and width * height > max_pixels:
+        raise ImageRefusedError(
+            f"{width}x{height} is {width * height:,} pixels, above the limit of"
+            f" {max_pixels:,} (max_pixels under [directory_tasks] in luigi.cfg, or"
+            " --directory-tasks-max-pixels)"
+        )
+
+
+@contextlib.contextmanager
+def _only_this_pixel_limit():
+    """Switch Pillow's own limit off while reading: `max_pixels` is the one limit for every
+    format (Pillow's applies to the formats it decodes, tifffile has none)."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
 
 
 def to_numpy(image: np.ndarray) -> np.ndarray:

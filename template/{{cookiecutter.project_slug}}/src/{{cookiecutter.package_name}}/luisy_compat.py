@@ -72,12 +72,15 @@ def is_standard(package_name):
 
 def distribution_import_names():
     """{import name: distribution} where they differ, from importlib.metadata, in luisy's
-    spelling (lower case, '_' for '-')."""
+    spelling (lower case, '_' for '-'). luisy looks import names up as written (`PIL`), so
+    names with capitals are entered as written too."""
     names = {}
     for module, distributions in importlib.metadata.packages_distributions().items():
-        module = module.lower().replace("-", "_")
+        key = module.lower().replace("-", "_")
         distribution = distributions[0].lower().replace("-", "_")
-        if module != distribution:
+        if key != distribution:
+            names.setdefault(key, distribution)
+        if module != key:
             names.setdefault(module, distribution)
     return names
 
@@ -189,8 +192,9 @@ class SortedDirectoryTarget(DirectoryTarget):
     Like luisy's DirectoryTarget, it reads the files whose name matches `regex_pattern` with
     `re.search` (so luisy's `'.csv'` works as in luisy). Unlike it, on purpose and for this
     project's tasks only: files in subfolders are read too (their names matched the same way),
-    in sorted order (luisy: the order of `os.listdir`), hidden files and folders are skipped,
-    and a missing folder says where the files should go."""
+    in sorted order (luisy: the order of `os.listdir`), hidden files and folders and links to
+    folders are skipped, it says which files it does not read and why, and a missing folder
+    says where the files should go."""
 
     @property
     def folder(self):
@@ -207,14 +211,36 @@ class SortedDirectoryTarget(DirectoryTarget):
 
     def relative_paths(self):
         """Sorted relative paths (with '/') of the files this target reads."""
-        found = []
+        return self.survey()[0]
+
+    def survey(self):
+        """(sorted paths this target reads, sorted [(path, why it is not read)] of the rest).
+
+        Symbolic links to folders are not followed (they can loop); hidden folders are
+        reported as one entry each. Any character may appear in a name, a newline too.
+        """
+        read, unread = [], []
         for root, dirs, files in os.walk(self.path):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
             base = os.path.relpath(root, self.path)
+
+            def relative(name, base=base):
+                return name if base == "." else f"{base}/{name}".replace(os.sep, "/")
+
+            for name in list(dirs):
+                if os.path.islink(os.path.join(root, name)):
+                    unread.append((relative(name), "a symbolic link to a folder (not followed)"))
+                    dirs.remove(name)
+                elif name.startswith("."):
+                    unread.append((relative(name), "a hidden folder (not read)"))
+                    dirs.remove(name)
             for name in files:
-                if not name.startswith(".") and self.is_valid_file(name):
-                    found.append(name if base == "." else f"{base}/{name}".replace(os.sep, "/"))
-        return sorted(found)
+                if name.startswith("."):
+                    unread.append((relative(name), "a hidden file"))
+                elif self.is_valid_file(name):
+                    read.append(relative(name))
+                else:
+                    unread.append((relative(name), "not a file type this task reads"))
+        return sorted(read), sorted(unread)
 
     def read(self):
         for relative in self.relative_paths():

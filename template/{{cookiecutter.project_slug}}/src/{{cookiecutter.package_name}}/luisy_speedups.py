@@ -222,13 +222,14 @@ def get_irregular_pypi_names():
     (and what luisy reads them with) stay the same."""
     if code_inspection.DistributionPath is not _DISTRIBUTION_PATH:
         return _original["get_irregular_pypi_names"]()
-    return dict(_remembered("pypi_names", "all", _original["get_irregular_pypi_names"]))
+    # Entry names differ from the ones earlier versions of this file wrote (merged maps).
+    return dict(_remembered("pypi_names", "luisys-own", _original["get_irregular_pypi_names"]))
 
 
 def distribution_import_names():
     """luisy_compat's map from importlib.metadata, remembered the same way."""
     compute = _original["distribution_import_names"]
-    return dict(_remembered("import_names", "all", compute))
+    return dict(_remembered("import_names", "with-capitals", compute))
 
 
 def _environment_key():

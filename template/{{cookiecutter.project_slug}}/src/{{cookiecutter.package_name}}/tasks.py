@@ -6,7 +6,7 @@
 
 import luisy
 
-from {{ cookiecutter.package_name }}.directories import DirectoryTask
+from {{ cookiecutter.package_name }}.directories import DirectoryTask, directory_tasks
 from {{ cookiecutter.package_name }}.images import (
     IMAGE_PATTERN,
     read_image,
@@ -15,9 +15,15 @@ from {{ cookiecutter.package_name }}.images import (
 )
 from {{ cookiecutter.package_name }}.luisy_compat import make_directory_output
 
+
+def read_raw_image(filepath):
+    """read_image with the pixel limit set under [directory_tasks]."""
+    return read_image(filepath, max_pixels=directory_tasks().max_pixels)
+
+
 # This project's make_directory_output: one target class per decorated task, read recursively
 # in sorted order (see luisy_compat); luisy's decorator of that name is left as it is.
-image_directory_output = make_directory_output(read_image, regex_pattern=IMAGE_PATTERN)
+image_directory_output = make_directory_output(read_raw_image, regex_pattern=IMAGE_PATTERN)
 
 
 @image_directory_output

@@ -1,9 +1,17 @@
 """Run a function over many small jobs in worker processes, a bounded number at a time."""
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def available_cores():
@@ -25,6 +33,7 @@ def map_chunks(function, items, workers, chunk_size):
     With one worker everything runs in this process (easy to debug). Otherwise a pool of
     `workers` processes runs the chunks, with at most two chunks per worker in flight, so memory
     does not grow with the number of items. `function` and its arguments must be picklable.
+    Workers end when this process ends, even when it is killed.
     """
     if workers <= 1:
         for chunk in chunks(items, chunk_size):
@@ -43,7 +52,12 @@ def map_chunks(function, items, workers, chunk_size):
 
 
 def _map_in_pool(function, items, workers, chunk_size, context):
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         pending = set()
         for chunk in chunks(items, chunk_size):
             if len(pending) >= 2 * workers:
@@ -55,3 +69,25 @@ def _map_in_pool(function, items, workers, chunk_size, context):
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
+
+
+def die_with_parent(parent_pid):
+    """Worker start-up: end this worker when `parent_pid` dies, however it dies.
+
+    A killed parent (the out-of-memory killer's SIGKILL) runs no clean-up, and its workers
+    would live on, holding memory and the task's lock. On Linux the kernel sends SIGKILL
+    (prctl PR_SET_PDEATHSIG); elsewhere, and as a fallback, a thread watches the parent's id.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _watch_parent(parent_pid, interval=1.0):
+    while os.getppid() == parent_pid:
+        time.sleep(interval)
+    os._exit(1)

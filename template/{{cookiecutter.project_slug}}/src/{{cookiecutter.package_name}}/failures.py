@@ -1,0 +1,79 @@
+"""Which failures are an input file's fault and which are the machine's.
+
+A bad file (unreadable, corrupt, the wrong shape) fails alone and can be skipped in lenient
+mode. A failure of the machine (memory, a full disk, too many open files, I/O errors) would
+fail every file alike: it stops the run with its own message and is never recorded, so the
+next run tries those files again.
+"""
+
+import errno
+import shutil
+
+# OSError numbers that say something about the machine, not about the file being read.
+ENVIRONMENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.ENOMEM,
+    errno.EMFILE,
+    errno.ENFILE,
+    errno.EROFS,
+    errno.EIO,
+}
+
+
+class EnvironmentFailure(Exception):
+    """The machine failed, not an input file; nothing was committed or recorded."""
+
+
+class OutOfMemoryError(EnvironmentFailure):
+    """A worker ran out of memory on one file."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.path = path
+
+    def __str__(self):
+        return (
+            f"out of memory while processing {self.path}; nothing was committed or recorded."
+            " Run again with fewer workers (--directory-tasks-workers N) or a lower pixel"
+            " limit (--directory-tasks-max-pixels N), or on a machine with more memory"
+        )
+
+
+class DiskFullError(EnvironmentFailure):
+    """A folder ran out of space while a task wrote its outputs; `needed` in bytes, or None."""
+
+    def __init__(self, folder, needed, detail=""):
+        super().__init__(folder, needed, detail)
+        self.folder, self.needed, self.detail = folder, needed, detail
+
+    def __str__(self):
+        try:
+            free = f"{shutil.disk_usage(self.folder).free:,} bytes are free"
+        except OSError:
+            free = "the free space is unknown"
+        needed = "" if self.needed is None else f"the outputs need about {self.needed:,} bytes, "
+        return (
+            f"no space left on the device of {self.folder} ({self.detail}): {needed}{free}."
+            " Nothing was committed or recorded; free some space and run again"
+        )
+
+
+class WorkerDiedError(EnvironmentFailure):
+    """A worker process was killed (by the system's out-of-memory killer, for example)."""
+
+
+def is_environment_error(error):
+    """True when `error` says the machine failed rather than the file being processed."""
+    if isinstance(error, (MemoryError, EnvironmentFailure)):
+        return True
+    return isinstance(error, OSError) and error.errno in ENVIRONMENT_ERRNOS
+
+
+def as_environment_failure(error, path):
+    """`error`, raised while reading or transforming `path`, as an EnvironmentFailure."""
+    if isinstance(error, EnvironmentFailure):
+        return error
+    if isinstance(error, MemoryError):
+        return OutOfMemoryError(path)
+    return EnvironmentFailure(f"{type(error).__name__} while processing {path}: {error}")
