@@ -121,3 +121,45 @@ def test_committed_folders_and_files_follow_the_umask(workspace, umask, mask):
         assert stat.S_IMODE(path.stat().st_mode) == folder, path
     for path in (workspace.to_numpy / "sub" / "a.npy", workspace.to_numpy.parent / "ToNumpy.json"):
         assert stat.S_IMODE(path.stat().st_mode) == file, path
+
+
+def test_another_tasks_live_work_with_a_longer_name_is_left_alone(workspace):
+    """Outputs named 'ToNumpy' and, say, 'ToNumpy.v2' (a parameter value): the leftovers of
+    the first never include the second's staging folder or manifest draft."""
+    write_image(workspace.raw / f"a{EXT}", gradient())
+    build(ToNumpy())
+    layer = workspace.to_numpy.parent
+    (layer / ".ToNumpy.staging-dead").mkdir()
+    (layer / ".ToNumpy.v2.staging-live").mkdir()
+    (layer / f".ToNumpy.v2.json.{'0' * 32}.tmp").write_text("{}")
+
+    assert ToNumpy().complete()
+
+    assert layer_contents(layer) == [
+        f".ToNumpy.v2.json.{'0' * 32}.tmp",
+        ".ToNumpy.v2.staging-live",
+        "ToNumpy",
+        "ToNumpy.json",
+    ]
+
+
+def test_a_manifest_that_cannot_be_written_puts_the_earlier_result_back(workspace, monkeypatch):
+    import errno
+
+    from {{ cookiecutter.package_name }}.directories import ManifestTarget
+
+    write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
+    build(ToNumpy())
+    before = np.load(workspace.to_numpy / "a.npy")
+    manifest = (workspace.to_numpy.parent / "ToNumpy.json").read_bytes()
+    write_image(workspace.raw / f"a{EXT}", gradient(seed=2))
+
+    def disk_full(self, manifest):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ManifestTarget, "write", disk_full)
+    assert not build(ToNumpy()).scheduling_succeeded
+
+    np.testing.assert_array_equal(np.load(workspace.to_numpy / "a.npy"), before)
+    assert (workspace.to_numpy.parent / "ToNumpy.json").read_bytes() == manifest
+    assert layer_contents(workspace.to_numpy.parent) == ["ToNumpy", "ToNumpy.json"]

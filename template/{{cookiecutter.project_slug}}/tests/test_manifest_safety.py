@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.manifests import ManifestError, check_manifest, is_safe_relative
+from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
-from conftest import EXT, Workspace, gradient, needs_lossless, run_luisy, write_image
+from conftest import EXT, Workspace, build, gradient, needs_lossless, run_luisy, write_image
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,11 @@ def test_a_manifest_pointing_outside_its_folder_is_never_followed(tmp_path):
     assert [entry["file"] for entry in repaired["files"]] == ["a.npy", "b.npy"]
     for name, image in images.items():
         np.testing.assert_array_equal(np.load(space.red_channel / f"{name}.npy"), image[..., 0])
+
+
+def test_a_manifest_nested_too_deeply_makes_the_task_incomplete(workspace):
+    write_image(workspace.raw / f"a{EXT}", gradient())
+    build(ToNumpy())
+    (workspace.to_numpy.parent / "ToNumpy.json").write_text("[" * 200000 + "]" * 200000)
+
+    assert not ToNumpy().complete()

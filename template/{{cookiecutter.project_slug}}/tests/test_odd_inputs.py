@@ -142,3 +142,21 @@ def test_the_pixel_limit_holds_for_tiff_too(tmp_path):
     with pytest.raises(ImageRefusedError, match="25,000,000 pixels, above the limit of 1,000,000"):
         load_image(str(path), max_pixels=1_000_000)
     assert load_image(str(path), max_pixels=0).shape == (5000, 5000)
+
+
+def test_a_stack_in_one_tiff_page_is_refused_not_read_as_its_first_image(tmp_path):
+    """An ImageJ stack shows one page to Pillow; the decoder sees them all."""
+    tifffile = pytest.importorskip("tifffile")
+    path = tmp_path / "stack.tif"
+    tifffile.imwrite(path, np.zeros((3, 10, 10), dtype=np.uint8), imagej=True, truncate=True)
+    assert Image.open(path).n_frames == 1
+
+    with pytest.raises(ImageRefusedError, match=r"multi-page file \(3 pages\)"):
+        load_image(str(path))
+
+
+def test_a_newline_in_a_bad_files_name_cannot_forge_a_line():
+    error = BadFilesError([("evil\n  logo.png: fine actually.png", "corrupt")])
+
+    assert "  logo.png: fine" not in str(error).splitlines()
+    assert "evil\\n  logo.png" in str(error)

@@ -169,7 +169,9 @@ def test_progress_draws_a_bar_on_a_terminal():
     assert "RedChannel" in stream.getvalue() and "10/10" in stream.getvalue()
 
 
-def test_commit_stopped_after_moving_the_old_folder_is_rolled_back(workspace, monkeypatch):
+def test_commit_interrupted_before_its_manifest_puts_the_old_folder_back(workspace, monkeypatch):
+    """Ctrl-C (or a full disk) between the renames and the manifest: the earlier result is put
+    back at once. (A SIGKILL there is repaired by the next run: test_leftovers.py.)"""
     from {{ cookiecutter.package_name }}.directories import ManifestTarget
 
     add_images(workspace.raw, 8)
@@ -183,7 +185,8 @@ def test_commit_stopped_after_moving_the_old_folder_is_rolled_back(workspace, mo
     monkeypatch.setattr(ManifestTarget, "write", stopped)
     with pytest.raises(KeyboardInterrupt):
         ToNumpy().run()
-    assert not ToNumpy().output().exists()  # new folder, old manifest: not complete
+    assert ToNumpy().output().exists()  # the earlier folder and manifest, together
+    assert not (workspace.to_numpy / "part0" / "late.npy").exists()
     monkeypatch.undo()
 
     build(ToNumpy())

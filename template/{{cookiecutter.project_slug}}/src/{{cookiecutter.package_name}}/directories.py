@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -32,7 +33,7 @@ from {{ cookiecutter.package_name }}.failures import (
     is_environment_error,
 )
 from {{ cookiecutter.package_name }}.inputs import InputFile, file_id, folder_survey
-from {{ cookiecutter.package_name }}.locks import LOCK_SUFFIX, TaskLock
+from {{ cookiecutter.package_name }}.locks import TaskLock
 from {{ cookiecutter.package_name }}.manifests import check_manifest
 from {{ cookiecutter.package_name }}.progress import Progress
 from {{ cookiecutter.package_name }}.workers import available_cores, map_chunks
@@ -52,11 +53,16 @@ class BadFilesError(DirectoryTaskError):
 
     def __init__(self, bad_files):
         self.bad_files = bad_files
-        lines = [f"  {path}: {reason}" for path, reason in bad_files]
+        # repr-like escapes: a newline in a file name cannot forge a line of this list
+        lines = [f"  {_printable(path)}: {reason}" for path, reason in bad_files]
         super().__init__(
             f"{len(bad_files)} input file(s) could not be processed; nothing was written. Fix or"
             " remove them, or run with --directory-tasks-lenient to skip them:\n" + "\n".join(lines)
         )
+
+
+def _printable(path):
+    return path.encode("unicode_escape").decode("ascii")
 
 
 class IdCollisionError(DirectoryTaskError):
@@ -199,7 +205,10 @@ def read_manifest(path, mtime_ns, size):
     """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe); the
     cache key makes a rewritten file be read again."""
     with open(path, encoding="utf-8") as handle:
-        manifest = json.load(handle)
+        try:
+            manifest = json.load(handle)
+        except RecursionError:  # nested deeper than JSON a task writes: not ours
+            raise ValueError(f"{path} is nested too deeply to be a manifest") from None
     check_manifest(manifest, path)
     return manifest
 
@@ -310,12 +319,10 @@ def leftovers(target):
         entries = os.listdir(parent)
     except OSError:
         return []
-    prefix = f".{name}."
-    return [
-        os.path.join(parent, entry)
-        for entry in entries
-        if entry.startswith(prefix) and not entry.endswith(LOCK_SUFFIX)
-    ]
+    # Exactly this task's names: another task's output may start with the same name (a
+    # parameter value such as "v1" and "v1.2"), and its live work is not ours to remove.
+    ours = re.compile(rf"\.{re.escape(name)}\.(staging-\w+|replaced-\w+|json\.\w+\.tmp)")
+    return [os.path.join(parent, entry) for entry in entries if ours.fullmatch(entry)]
 
 
 def clean_up(target):
@@ -384,7 +391,13 @@ class Staging:
             replaced = f"{self._prefix}replaced-{generation}"
             os.rename(self.target.folder, replaced)
         os.rename(self.folder, self.target.folder)
-        self.target.write({**manifest, "generation": generation})
+        try:
+            self.target.write({**manifest, "generation": generation})
+        except BaseException:  # e.g. a full disk: put the earlier result back in place
+            os.rename(self.target.folder, self.folder)
+            if replaced:
+                os.rename(replaced, self.target.folder)
+            raise
         if replaced:
             shutil.rmtree(replaced, ignore_errors=True)
 
@@ -569,7 +582,7 @@ class DirectoryTask(luisy.Task):
                 raise WorkerDiedError(
                     "a worker process died (killed by the system, often for lack of memory);"
                     " nothing was committed or recorded. Run again, with fewer workers"
-                    " (--directory-tasks-workers N) if it happens again"
+                    " (--directory-tasks-workers=N) if it happens again"
                 ) from error
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
@@ -591,7 +604,8 @@ class DirectoryTask(luisy.Task):
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             layer = os.path.dirname(target.folder)
-            raise DiskFullError(layer, None, f"{error.strerror}: {error.filename}") from error
+            where = f": {error.filename}" if error.filename else ""
+            raise DiskFullError(layer, None, f"{error.strerror}{where}") from error
         finally:
             progress.close()
             staging.discard()

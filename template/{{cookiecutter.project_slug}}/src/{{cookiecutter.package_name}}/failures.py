@@ -35,8 +35,8 @@ class OutOfMemoryError(EnvironmentFailure):
     def __str__(self):
         return (
             f"out of memory while processing {self.path}; nothing was committed or recorded."
-            " Run again with fewer workers (--directory-tasks-workers N) or a lower pixel"
-            " limit (--directory-tasks-max-pixels N), or on a machine with more memory"
+            " Run again with fewer workers (--directory-tasks-workers=N) or a lower pixel"
+            " limit (--directory-tasks-max-pixels=N), or on a machine with more memory"
         )
 
 

@@ -1,6 +1,7 @@
 """Per-file work on images: plain functions on arrays, no luisy in sight."""
 
 import contextlib
+import math
 import re
 
 import numpy as np
@@ -42,12 +43,12 @@ def load_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
         try:
             probe = Image.open(filepath)
         except UnidentifiedImageError:  # a format Pillow does not know: decode, then check
-            image = io.imread(filepath)
-            check_pixels(image.shape[1], image.shape[0], max_pixels)
-            return image
+            return _one_page(io.imread(filepath), max_pixels)
         with probe:
             check_pixels(*probe.size, max_pixels)
             pages = getattr(probe, "n_frames", 1)
+            if probe.format == "TIFF":  # Pillow sees one page of an ImageJ stack; tifffile all
+                pages = max(pages, tiff_pages(filepath))
             if pages > 1:
                 raise ImageRefusedError(
                     f"a multi-page file ({pages} pages); only single-page images are read:"
@@ -55,7 +56,30 @@ def load_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
                 )
             if probe.mode in CONVERTED_MODES:
                 return np.asarray(probe.convert("RGB"))
-        return io.imread(filepath)
+        # The decoder may see pages the header did not show (an ImageJ stack in one TIFF page).
+        return _one_page(io.imread(filepath), max_pixels)
+
+
+def tiff_pages(filepath):
+    """The number of images in a TIFF's first series, from its header (as the decoder sees it:
+    every axis but height, width and samples)."""
+    import tifffile
+
+    with tifffile.TiffFile(filepath) as tiff:
+        series = tiff.series[0]
+        sizes = zip(series.shape, series.axes, strict=True)
+        return math.prod(size for size, axis in sizes if axis not in "YXS")
+
+
+def _one_page(image, max_pixels):
+    """`image` if it is one page of grayscale or up to 4 channels within the pixel limit."""
+    if image.ndim > 3 or (image.ndim == 3 and image.shape[2] > 4):
+        raise ImageRefusedError(
+            f"decodes to several pages (shape {image.shape}); only single-page images are"
+            " read: save each page as its own file"
+        )
+    check_pixels(image.shape[1], image.shape[0], max_pixels)
+    return image
 
 
 def check_pixels(width, height, max_pixels):
