@@ -193,22 +193,9 @@ def test_a_recovery_that_fails_keeps_its_journal_and_says_why(tmp_path):
 
 def test_undo_removes_only_the_folders_the_change_made(tmp_path):
     (tmp_path / "empty-but-mine").mkdir()
-    pid = os.fork()
-    if pid == 0:
-        import scaffold.journal as journal
-
-        real = journal._write_journal
-
-        def die_at_commit(project_dir, state, *args):
-            if state == journal.COMMITTING:
-                os._exit(9)
-            real(project_dir, state, *args)
-
-        journal._write_journal = die_at_commit
-        journal.change_files(tmp_path, [FileWrite("empty-but-mine/a.txt", b"a"),
-                                        FileWrite("new/deep/b.txt", b"b")])  # fmt: skip
-        os._exit(0)
-    os.waitpid(pid, 0)
+    _killed_before_commit(
+        tmp_path, [FileWrite("empty-but-mine/a.txt", b"a"), FileWrite("new/deep/b.txt", b"b")]
+    )
 
     recover(tmp_path)
 
@@ -218,21 +205,7 @@ def test_undo_removes_only_the_folders_the_change_made(tmp_path):
 def test_a_kill_while_writing_leaves_no_temporary_file_after_the_next_command(tmp_path):
     """A child killed between its temporary files and the commit: recovery removes them."""
     (tmp_path / "a.txt").write_text("old\n")
-    pid = os.fork()
-    if pid == 0:  # the child stops dead in the middle of change_files
-        import scaffold.journal as journal
-
-        real = journal._write_journal
-
-        def die_at_commit(project_dir, state, *args):
-            if state == journal.COMMITTING:
-                os._exit(9)
-            real(project_dir, state, *args)
-
-        journal._write_journal = die_at_commit
-        journal.change_files(tmp_path, [FileWrite("a.txt", b"new\n"), FileWrite("b.txt", b"b")])
-        os._exit(0)
-    os.waitpid(pid, 0)
+    _killed_before_commit(tmp_path, [FileWrite("a.txt", b"new\n"), FileWrite("b.txt", b"b")])
     assert len(list(tmp_path.iterdir())) > 2  # temporary files and the journal were left
 
     with open_project(tmp_path):
@@ -254,3 +227,23 @@ def test_a_killed_commands_staging_folder_goes_and_a_live_one_stays(tmp_path):
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, staging.name])
 
     assert [p.name for p in tmp_path.iterdir()] == [live.name]
+
+
+def _killed_before_commit(project, writes):
+    """`change_files` in a child process that stops dead (no clean-up runs) just before the
+    journal would turn "committing": its temporary files and prepared journal stay."""
+    pid = os.fork()
+    if pid == 0:
+        import scaffold.journal as journal
+
+        real = journal._write_journal
+
+        def die_at_commit(project_dir, state, *args):
+            if state == journal.COMMITTING:
+                os._exit(9)
+            real(project_dir, state, *args)
+
+        journal._write_journal = die_at_commit
+        journal.change_files(project, writes)
+        os._exit(0)
+    os.waitpid(pid, 0)
