@@ -118,7 +118,8 @@ def new_project(
                         raise TargetExists(str(target))
                     if not dry_run:
                         _place_into_existing(rendered, target, source.directory, context, hooks)
-                        _record_digests(target, provenance, set(files))
+                        with open_project(target):  # its provenance, as the others, locked
+                            _record_digests(target, provenance, set(files))
                 elif not dry_run:
                     _move(rendered, target)
                     try:

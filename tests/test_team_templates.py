@@ -199,12 +199,19 @@ def test_a_team_template_through_its_whole_life(tmp_path):
     assert link.read_text() == "the real thing\n"  # the project's own .env is untouched
 
 
-def test_a_conflict_is_resolved_and_continued(tmp_path):
+def version_1_project(tmp_path):
+    """The team template at version 1 in git, and a project made from it, in git too."""
     template = write_files(tmp_path / "team-template", version_1(tmp_path, tmp_path / "marks"))
     git("init", "-q", cwd=template)
     commit(template, "v1")
     project = new(template, tmp_path / "out")
     git("init", "-q", cwd=project)
+    commit(project, "generated")
+    return template, project
+
+
+def test_a_conflict_is_resolved_and_continued(tmp_path):
+    template, project = version_1_project(tmp_path)
     (project / "README.md").write_text("# Demo\n\nline a\nline b\nline c, mine\n")
     commit(project, "user work")
     write_files(template, version_2(tmp_path, tmp_path / "marks"))
@@ -238,12 +245,7 @@ def test_the_hooks_own_answer_check_refuses_with_its_message(tmp_path):
 
 
 def test_a_choice_answer_the_new_version_no_longer_offers_is_a_clear_error(tmp_path):
-    template = write_files(tmp_path / "team-template", version_1(tmp_path, tmp_path / "marks"))
-    git("init", "-q", cwd=template)
-    commit(template, "v1")
-    project = new(template, tmp_path / "out")
-    git("init", "-q", cwd=project)
-    commit(project, "generated")
+    template, project = version_1_project(tmp_path)
     files = version_2(tmp_path, tmp_path / "marks")
     context = json.loads(files["cookiecutter.json"])
     context["license"] = ["Apache", "MIT"]
