@@ -1,5 +1,6 @@
 """A run killed at any step of its commit, leftovers, output collisions and permissions."""
 
+import itertools
 import os
 import signal
 import stat
@@ -8,17 +9,26 @@ import sys
 
 import numpy as np
 import pytest
+from luisy import Config
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
-from conftest import EXT, PACKAGE, build, gradient, layer_contents, needs_lossless, write_image
+from conftest import (
+    EXT,
+    PACKAGE,
+    Workspace,
+    build,
+    gradient,
+    layer_contents,
+    needs_lossless,
+    write_image,
+)
 
 pytestmark = needs_lossless
 
-# Runs ToNumpy and kills itself with SIGKILL just before the n-th file-system step of the
-# commit: 1 write the generation marker, 2 move the old folder aside, 3 move the staged
-# folder into place, 4 write the manifest, 5 remove the old folder.
+# Runs ToNumpy and kills itself with SIGKILL just before the n-th file-system step of its
+# commit (a rename, a removal); prints how many steps there were when n is past the last.
 KILL_IN_COMMIT = """
 import os, shutil, signal, sys
 import luigi
@@ -42,39 +52,85 @@ def dying(function):
 commit = staging.Staging.commit
 
 
-def commit_and_die(self, manifest):
-    os.replace, os.rename = dying(os.replace), dying(os.rename)
-    shutil.rmtree = dying(shutil.rmtree)
-    commit(self, manifest)
+def commit_and_die(self, *args, **kwargs):
+    for module, name in [(os, "replace"), (os, "rename"), (os, "remove"), (os, "rmdir"),
+                         (shutil, "rmtree")]:
+        setattr(module, name, dying(getattr(module, name)))
+    commit(self, *args, **kwargs)
 
 
 staging.Staging.commit = commit_and_die
-luigi.build([ToNumpy()], local_scheduler=True)
+assert luigi.build([ToNumpy()], local_scheduler=True)
+print("steps:", len(calls))
 """
 
 
-@pytest.mark.parametrize("step", [1, 2, 3, 4, 5])
-def test_a_run_killed_at_any_step_of_its_commit_is_repaired_by_the_next(workspace, step):
-    old = {f"img{index}": gradient(seed=index) for index in range(3)}
+def committed(target):
+    """{id: array} of what a reader of `target` sees, None when it is not complete."""
+    if not target.exists():
+        return None
+    return {os.path.relpath(path, target.folder)[:-4]: np.load(path) for path in target.read()}
+
+
+def same(seen, expected):
+    return (
+        seen is not None
+        and seen.keys() == expected.keys()
+        and all(np.array_equal(seen[key], expected[key]) for key in expected)
+    )
+
+
+def earlier_result(space, kind):
+    """Commit a first result, then change raw/ so that the next run commits in place (one
+    image changed, one removed with its subfolder, one added) or swaps the whole folder (an
+    output removed by hand, one image added). Returns (earlier images, new images)."""
+    old = {"img0": gradient(seed=0), "img1": gradient(seed=1), "sub/img2": gradient(seed=2)}
     for name, image in old.items():
-        write_image(workspace.raw / f"{name}{EXT}", image)
+        write_image(space.raw / f"{name}{EXT}", image)
     build(ToNumpy())
-    new = gradient(seed=9)
-    write_image(workspace.raw / f"img9{EXT}", new)
+    new = {**old, "img9": gradient(seed=9)}
+    write_image(space.raw / f"img9{EXT}", new["img9"])
+    if kind == "in place":
+        new["img1"] = gradient(seed=11)
+        write_image(space.raw / f"img1{EXT}", new["img1"])
+        del new["sub/img2"]
+        os.remove(space.raw / "sub" / f"img2{EXT}")
+    else:
+        os.remove(space.to_numpy / "img0.npy")
+    return old, new
 
-    killed = subprocess.run(
-        [sys.executable, "-c", KILL_IN_COMMIT.format(package=PACKAGE), str(workspace.root),
-         str(step)],
-        capture_output=True,
-    )  # fmt: skip
 
-    assert killed.returncode == -signal.SIGKILL
-    assert any(name.startswith(".ToNumpy.") for name in layer_contents(workspace.to_numpy.parent))
-    build(ToNumpy())
-    assert ToNumpy().complete()
-    assert layer_contents(workspace.to_numpy.parent) == ["ToNumpy", "ToNumpy.json"]
-    for name, image in {**old, "img9": new}.items():
-        np.testing.assert_array_equal(np.load(workspace.to_numpy / f"{name}.npy"), image)
+@pytest.mark.parametrize("kind", ["in place", "swap"])
+def test_a_run_killed_at_each_step_of_its_commit_leaves_the_old_or_new_result(tmp_path, kind):
+    """Kill the commit before each of its steps in turn: readers see the earlier result, the
+    new one or an incomplete task, never a mix, and the next run ends with the new result."""
+    seen = []
+    for step in itertools.count(1):
+        space = Workspace(tmp_path / f"step{step}")
+        Config().set_param("working_dir", str(space.root))
+        old, new = earlier_result(space, kind)
+
+        killed = subprocess.run(
+            [sys.executable, "-c", KILL_IN_COMMIT.format(package=PACKAGE), str(space.root),
+             str(step)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+
+        if killed.returncode == 0:  # the commit has fewer steps than `step`
+            assert f"steps: {step - 1}" in killed.stdout, killed.stdout + killed.stderr
+            break
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        result = committed(ToNumpy().output())
+        seen.append("new" if same(result, new) else "old" if same(result, old) else result)
+        assert seen[-1] in ("new", "old", None), f"step {step}: a mix of both results"
+        build(ToNumpy())
+        assert ToNumpy().complete()
+        assert same(committed(ToNumpy().output()), new)
+        assert layer_contents(space.to_numpy.parent) == ["ToNumpy", "ToNumpy.json"]
+        assert not (space.to_numpy / "sub").exists() or "sub/img2" in new
+    assert step > 5 and "new" in seen and None in seen, seen
+    if kind == "in place":
+        assert "old" in seen, seen
 
 
 def test_leftovers_of_any_kind_are_removed(workspace):

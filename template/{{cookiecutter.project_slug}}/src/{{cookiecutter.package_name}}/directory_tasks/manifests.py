@@ -8,6 +8,7 @@ treated as missing: the task is incomplete and runs again.
 import functools
 import json
 import os
+import re
 import shutil
 
 from luisy.targets import LocalTarget
@@ -30,19 +31,34 @@ def is_safe_relative(path):
     return all(part not in ("", ".", "..") for part in path.split("/"))
 
 
-def _check_fingerprint(value, where):
-    if not isinstance(value, list) or not all(
-        isinstance(number, int) and not isinstance(number, bool) for number in value
-    ):
-        raise ManifestError(f"{where}: a fingerprint must be a list of integers, got {value!r}")
+# A path part that is empty, "." or "..", in paths joined with NUL (which no path may hold).
+_UNSAFE_PART = re.compile(r"(?:\A|[\0/])\.{0,2}(?=[\0/]|\Z)")
 
 
-def _check_source(entry, where):
-    if not isinstance(entry, dict):
-        raise ManifestError(f"{where}: an entry must be an object, got {entry!r}")
-    if not is_safe_relative(entry.get("source")):
-        raise ManifestError(f"{where}: unsafe or missing source path {entry.get('source')!r}")
-    _check_fingerprint(entry.get("source_fingerprint"), where)
+def _check_paths(paths, what, where):
+    """Raise ManifestError unless every one of `paths` is_safe_relative (checked together: a
+    manifest of many thousand entries is read on every run)."""
+    joined = "\0".join(path if type(path) is str else "\0" for path in paths)
+    if paths and (joined.count("\0") != len(paths) - 1 or _UNSAFE_PART.search(joined)):
+        bad = next(path for path in paths if not is_safe_relative(path))
+        raise ManifestError(f"{where}: unsafe or missing {what} path {bad!r}")
+
+
+def _is_fingerprint(value):
+    return type(value) is list and all(type(number) is int for number in value)
+
+
+def _check_entries(entries, where):
+    if not all(type(entry) is dict for entry in entries):
+        bad = next(entry for entry in entries if type(entry) is not dict)
+        raise ManifestError(f"{where}: an entry must be an object, got {bad!r}")
+    _check_paths([entry.get("source") for entry in entries], "source", where)
+    for entry in entries:
+        if not _is_fingerprint(entry.get("source_fingerprint")):
+            raise ManifestError(
+                f"{where}: a fingerprint must be a list of integers, got"
+                f" {entry.get('source_fingerprint')!r}"
+            )
 
 
 def check_manifest(manifest, path):
@@ -55,20 +71,24 @@ def check_manifest(manifest, path):
             raise ManifestError(f"{path}: {key!r} must be a list")
     if not isinstance(manifest.get("generation"), str):
         raise ManifestError(f"{path}: 'generation' must be a string")
-    written = set()
-    for entry in manifest["files"]:
-        _check_source(entry, path)
-        file = entry.get("file")
-        if not is_safe_relative(file) or not file.endswith(".npy"):
-            raise ManifestError(f"{path}: unsafe or missing output path {file!r}")
-        if file in written:
-            raise ManifestError(f"{path}: {file!r} is listed twice")
-        written.add(file)
-        if not isinstance(entry.get("id"), str):
-            raise ManifestError(f"{path}: entry {file!r} has no id")
-        _check_fingerprint(entry.get("fingerprint"), path)
-    for entry in manifest["skipped"] + manifest["ignored"]:
-        _check_source(entry, path)
+    files = manifest["files"]
+    _check_entries(files + manifest["skipped"] + manifest["ignored"], path)
+    written = [entry.get("file") for entry in files]
+    _check_paths(written, "output", path)
+    if not all(file.endswith(".npy") for file in written):
+        bad = next(file for file in written if not file.endswith(".npy"))
+        raise ManifestError(f"{path}: unsafe or missing output path {bad!r}")
+    if len(set(written)) != len(written):
+        seen = set()
+        twice = next(file for file in written if file in seen or seen.add(file))
+        raise ManifestError(f"{path}: {twice!r} is listed twice")
+    for entry in files:
+        if type(entry.get("id")) is not str:
+            raise ManifestError(f"{path}: entry {entry['file']!r} has no id")
+        if not _is_fingerprint(entry.get("fingerprint")):
+            raise ManifestError(
+                f"{path}: a fingerprint must be a list of integers, got {entry['fingerprint']!r}"
+            )
 
 
 @functools.lru_cache(maxsize=64)

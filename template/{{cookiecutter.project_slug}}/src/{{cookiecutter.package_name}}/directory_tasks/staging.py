@@ -1,6 +1,8 @@
-"""Staging and commit: a run writes into a hidden folder beside the task's output folder and
-swaps it into place, then writes the manifest, which makes the result complete. Leftovers of a
-killed run are finished or removed by the next run, under the task's lock."""
+"""Staging and commit: a run writes into a hidden folder beside the task's output folder, then
+commits: a rerun moves only its new and changed files into the folder (journal.py), a first
+run (or one after the folder no longer matched its manifest) swaps the whole staged folder into
+place. The manifest is written last, which makes the result complete. Leftovers of a killed run
+are finished or removed by the next run, under the task's lock."""
 
 import contextlib
 import os
@@ -9,14 +11,16 @@ import shutil
 import tempfile
 import uuid
 
-from {{ cookiecutter.package_name }}.directory_tasks.files import current_umask, link_file, write_text_atomically
+from {{ cookiecutter.package_name }}.directory_tasks.errors import DirectoryTaskError
+from {{ cookiecutter.package_name }}.directory_tasks.files import current_umask, write_text_atomically
+from {{ cookiecutter.package_name }}.directory_tasks.journal import commit_in_place, journal_path, recover
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import GENERATION_FILE, read_generation
 
 
 def leftovers(target):
-    """Paths beside `target`'s folder that killed runs left: staging and replaced folders,
-    temporary files (never the lock file)."""
+    """Paths beside `target`'s folder that killed runs left: staging, replaced and retired
+    folders, the journal, temporary files (never the lock file)."""
     parent, name = os.path.split(target.folder)
     try:
         entries = os.listdir(parent)
@@ -24,16 +28,27 @@ def leftovers(target):
         return []
     # Exactly this task's names: another task's output may start with the same name (a
     # parameter value such as "v1" and "v1.2"), and its live work is not ours to remove.
-    ours = re.compile(rf"\.{re.escape(name)}\.(staging-\w+|replaced-\w+|json\.\w+\.tmp)")
+    ours = re.compile(
+        rf"\.{re.escape(name)}\.(staging-\w+|replaced-\w+|retired-\w+|journal|json\.\w+\.tmp)"
+        rf"|\.\.{re.escape(name)}\.journal\.\w+\.tmp"
+    )
     return [os.path.join(parent, entry) for entry in entries if ours.fullmatch(entry)]
 
 
 def clean_up(target):
     """Finish or undo what killed runs left beside `target`; hold its exclusive lock.
 
-    A run stopped inside `commit` between moving the earlier folder aside and writing the new
-    manifest left that folder under a `replaced-` name: it is put back. Everything else goes.
+    An in-place commit stopped part way is finished or undone from its journal. A swap stopped
+    between moving the earlier folder aside and writing the new manifest left that folder under
+    a `replaced-` name: it is put back. Everything else goes.
     """
+    try:
+        recover(target)
+    except OSError as error:
+        raise DirectoryTaskError(
+            f"could not finish or undo the commit a stopped run left ({journal_path(target)}):"
+            f" {error}. Fix the cause and run again; the journal is kept until then"
+        ) from error
     found = leftovers(target)
     if found and not target.exists() and os.path.exists(target.path):
         with contextlib.suppress(OSError, ValueError):
@@ -85,17 +100,28 @@ class Staging:
         """Where to stage the output file `relative_path`."""
         return os.path.join(self.folder, relative_path)
 
-    def commit(self, manifest):
-        """Swap the staged folder into place and write `manifest`, which makes it complete."""
+    def commit(self, manifest, previous=None, staged=()):
+        """Make the staged files the task's result and write `manifest` last, which makes it
+        complete. With `previous`, the committed manifest the staged files update, only the
+        `staged` files (relative paths) move into the folder; without, the staged folder,
+        which then holds every file, replaces the task's folder."""
         generation = uuid.uuid4().hex
         write_text_atomically(os.path.join(self.folder, GENERATION_FILE), generation + "\n")
+        manifest = {**manifest, "generation": generation}
+        if previous is not None:
+            commit_in_place(self.target, self.folder, manifest, previous, staged)
+        else:
+            self._swap(manifest)
+
+    def _swap(self, manifest):
+        generation = manifest["generation"]
         replaced = None
         if os.path.exists(self.target.folder):
             replaced = f"{self._prefix}replaced-{generation}"
             os.rename(self.target.folder, replaced)
         os.rename(self.folder, self.target.folder)
         try:
-            self.target.write({**manifest, "generation": generation})
+            self.target.write(manifest)
         except BaseException:  # e.g. a full disk: put the earlier result back in place
             os.rename(self.target.folder, self.folder)
             if replaced:
@@ -109,12 +135,10 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def keep_unchanged(files, target, staging):
-    """Hard-link into `staging` the committed outputs whose input is unchanged since; return
-    their manifest entries and the files still to process."""
-    reusable = {}
-    if target.exists():
-        reusable = {entry["source"]: entry for entry in target.load()["files"]}
+def keep_unchanged(files, previous):
+    """(manifest entries of `previous` whose input is unchanged since, files to process): the
+    kept outputs stay where they are, unread and untouched."""
+    reusable = {entry["source"]: entry for entry in previous["files"]} if previous else {}
     kept, todo = [], []
     for item in files:
         entry = reusable.get(item.relative_path)
@@ -122,8 +146,4 @@ def keep_unchanged(files, target, staging):
             kept.append(entry)
         else:
             todo.append(item)
-    for folder in {os.path.dirname(staging.path_for(entry["file"])) for entry in kept}:
-        os.makedirs(folder, exist_ok=True)
-    for entry in kept:
-        link_file(os.path.join(target.folder, entry["file"]), staging.path_for(entry["file"]))
     return kept, todo

@@ -34,7 +34,12 @@ from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
 )
 from {{ cookiecutter.package_name }}.directory_tasks.progress import Progress
 from {{ cookiecutter.package_name }}.directory_tasks.settings import directory_tasks
-from {{ cookiecutter.package_name }}.directory_tasks.staging import Staging, clean_up_if_free, keep_unchanged
+from {{ cookiecutter.package_name }}.directory_tasks.staging import (
+    Staging,
+    clean_up,
+    clean_up_if_free,
+    keep_unchanged,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.work import process_files
 
 logger = logging.getLogger(__name__)
@@ -60,18 +65,23 @@ class DirectoryTask(luisy.Task):
         strict mode) no file skipped."""
         target = self.output()
         clean_up_if_free(target)  # a run killed at the end of its commit counts as complete
-        if not target.exists():
+        if not target.exists() or not self.accounts_for(target.load(), None):
             return False
-        if target.load()["skipped"] and not directory_tasks().lenient:
-            return False  # a strict run retries the files a lenient run skipped
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
             return False
         try:
             read, unread = survey_input(self.input())
         except (OSError, ValueError, KeyError):
             return False
-        current = {relative: fingerprint for relative, fingerprint, _ in read + unread}
-        return recorded_sources(target.load()) == current
+        return self.accounts_for(target.load(), {path: mark for path, mark, _ in read + unread})
+
+    def accounts_for(self, manifest, found):
+        """True when the committed `manifest` records exactly the input files `found` ({path:
+        fingerprint}; None: not checked) and, in strict mode, skipped none (a strict run
+        retries the files a lenient run skipped)."""
+        if manifest["skipped"] and not directory_tasks().lenient:
+            return False
+        return found is None or recorded_sources(manifest) == found
 
     def run(self):
         """Write the output while holding its lock (and a shared lock on a directory task's
@@ -86,14 +96,18 @@ class DirectoryTask(luisy.Task):
                         f"{source.path} was removed or replaced by another run while this one"
                         " waited for it; run again"
                     )
-            if self.complete():
+            clean_up(target)
+            previous = target.load() if target.exists() else None
+            files, unread = input_files(source)  # the one listing this run works from
+            found = {item.relative_path: item.fingerprint for item in files + unread}
+            if previous and self.accounts_for(previous, found):
                 logger.info(f"{self.get_task_family()}: already written by another run")
                 return
-            self.write_output(source, target)
+            self.write_output(source, target, files, unread, previous)
 
-    def write_output(self, source, target):
-        """Process the input's new and changed files, keep the rest, commit."""
-        files, unread = input_files(source)
+    def write_output(self, source, target, files, unread, previous):
+        """Process the input's new and changed `files` (InputFiles; `unread`: those it does
+        not read), keep the rest of the `previous` manifest's outputs, commit."""
         if not files:
             raise EmptyInputError(
                 f"no input files in {source.folder}: put your files there (any depth of"
@@ -103,7 +117,7 @@ class DirectoryTask(luisy.Task):
         staging = Staging(target)
         progress = Progress(self.get_task_family(), len(files))
         try:
-            entries, todo = keep_unchanged(files, target, staging)
+            entries, todo = keep_unchanged(files, previous)
             reused = len(entries)
             progress.advance(reused)
             workers = settings.workers or available_cores()
@@ -142,9 +156,11 @@ class DirectoryTask(luisy.Task):
                         + [source_record(item, reason="the reader skipped it") for item in ignored],
                         key=lambda record: record["source"],
                     ),
-                }
+                },
+                previous,
+                staged=[entry["file"] for entry in entries[reused:]],
             )
-        except OSError as error:  # hard links, the marker or the manifest, in this process
+        except OSError as error:  # the marker, the journal or the manifest, in this process
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
                 raise
             layer = os.path.dirname(target.folder)
