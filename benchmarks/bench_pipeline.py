@@ -9,17 +9,23 @@ real images), bakes and installs a project from the bundled template, and measur
   D  A again after adding 1% new files (incremental rerun)
   E  A again with nothing changed (no-op rerun)
   F  python -c "import luisy"
+  H, S  `python -m <package> --help` and `samples`, commands that do no pipeline work
+
+and the growth of reruns with the folder: D and E on folders of tiny (32x32) images, 4,000 and
+40,000 of them (--growth-files), with the same 40 files added for each D (median of 3 rounds).
 
 Peak memory is the largest sum of proportional set sizes (PSS: shared pages split between the
 processes that share them, so forked workers are not counted twice) over the measured process
 and its children, sampled every 250 ms (reading PSS is costly enough to slow what it measures).
 
     python benchmarks/bench_pipeline.py --files 4000 [--c-files 400] [--small-files 400]
+        [--growth-files 4000,40000] [--skip-c] [--skip-growth]
 """
 
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,12 +128,12 @@ def synthetic_image(rng, size=256):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def add_images(raw, start, count, seed=0):
+def add_images(raw, start, count, seed=0, size=256, prefix="img"):
     for index in range(start, start + count):
         rng = np.random.default_rng(seed + index)
-        path = raw / f"batch{index % 10:02d}" / f"img{index:06d}.png"
+        path = raw / f"batch{index % 10:02d}" / f"{prefix}{index:06d}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
-        io.imsave(path, synthetic_image(rng), check_contrast=False)
+        io.imsave(path, synthetic_image(rng, size), check_contrast=False)
 
 
 def resident(process):
@@ -171,6 +177,41 @@ def luisy_command(working_dir):
     ]  # fmt: skip
 
 
+def median_run(command, cwd=None, runs=3):
+    """The median by wall time of `runs` measurements."""
+    return sorted(measure(command, cwd=cwd) for _ in range(runs))[runs // 2]
+
+
+def growth(scratch, project, sizes, added=40, rounds=3):
+    """{size: (D, E)} on folders of tiny images: D the median over `rounds` reruns after
+    adding the same `added` files to each folder, E the median of 3 no-op reruns."""
+    results = {}
+    for size in sizes:
+        work = scratch / f"growth-{size}"
+        raw = work / PACKAGE / "raw"
+        print(f"growth: {size} tiny images ...", file=sys.stderr)
+        add_images(raw, 0, size, size=32)
+        measure(luisy_command(work), cwd=project)
+        d_runs = []
+        for round_ in range(rounds):
+            add_images(raw, round_ * added, added, seed=10**6, size=32, prefix=f"added{round_}-")
+            d_runs.append(measure(luisy_command(work), cwd=project))
+        results[size] = (sorted(d_runs)[rounds // 2], median_run(luisy_command(work), project))
+        shutil.rmtree(work)
+    return results
+
+
+def no_pipeline_commands(scratch, project):
+    """(H, S): `python -m <package> --help` and `samples` into a fresh folder, medians of 3."""
+    command = [sys.executable, "-m", PACKAGE]
+    help_run = median_run([*command, "--help"], cwd=project)
+    samples_runs = []
+    for index in range(3):
+        folder = scratch / f"samples-{index}"
+        samples_runs.append(measure([*command, "samples", "--working-dir", folder], cwd=project))
+    return help_run, sorted(samples_runs)[1]
+
+
 def install_project(scratch):
     project = new_project(PACKAGE, output_dir=scratch, no_input=True).project_dir
     subprocess.run(
@@ -187,6 +228,10 @@ def main():
     parser.add_argument("--c-files", type=int, help="N for C, which is slow (default: N)")
     parser.add_argument("--small-files", type=int, default=400, help="N for the memory check")
     parser.add_argument("--skip-c", action="store_true", help="leave out C (minutes at N=4000)")
+    parser.add_argument(
+        "--growth-files", default="4000,40000", help="folder sizes of the growth runs (SMALL,LARGE)"
+    )
+    parser.add_argument("--skip-growth", action="store_true", help="leave out the growth runs")
     args = parser.parse_args()
     n, n_c = args.files, args.c_files or args.files
     with tempfile.TemporaryDirectory() as scratch:
@@ -202,10 +247,9 @@ def main():
             results["A"] = measure(luisy_command(work), cwd=project)
             add_images(raw, n, max(1, n // 100), seed=10**6)
             results["D"] = measure(luisy_command(work), cwd=project)
-            e_runs = [measure(luisy_command(work), cwd=project) for _ in range(3)]
-            results["E"] = sorted(e_runs)[1]  # the median by wall time
-            f_runs = [measure([sys.executable, "-c", "import luisy"]) for _ in range(3)]
-            results["F"] = sorted(f_runs)[1]
+            results["E"] = median_run(luisy_command(work), project)
+            results["F"] = median_run([sys.executable, "-c", "import luisy"])
+            results["H"], results["S"] = no_pipeline_commands(scratch, project)
 
             c_raw = raw if n_c == n else scratch / "c-raw"
             if args.skip_c:
@@ -220,9 +264,14 @@ def main():
             small = scratch / "small"
             add_images(small / PACKAGE / "raw", 0, args.small_files)
             small_run = measure(luisy_command(small), cwd=project)
+            shutil.rmtree(small)
+            sizes = [int(size) for size in args.growth_files.split(",")]
+            grown = {} if args.skip_growth else growth(scratch, project, sizes)
         finally:
             subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", PACKAGE])
     report(results, small_run, n, n_c, args.small_files)
+    if grown:
+        report_growth(grown, results["F"][0])
 
 
 def report(results, small_run, n, n_c, n_small):
@@ -233,19 +282,23 @@ def report(results, small_run, n, n_c, n_small):
         "D": f"A after adding {max(1, n // 100)} files (1%)",
         "E": "A with nothing changed (median of 3)",
         "F": "python -c 'import luisy' (median of 3)",
+        "H": f"python -m {PACKAGE} --help (median of 3)",
+        "S": f"python -m {PACKAGE} samples (median of 3)",
     }
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
     print(f"{'':3}{'run':46}{'wall s':>9}{'peak MB':>10}")
-    for key in "ABCDEF":
+    for key in "ABCDEFHS":
         wall, peak = results[key]
         print(f"{key:3}{labels[key]:46}{wall:9.2f}{peak:10.0f}")
-    a, b, c, d, e, f = (results[key][0] for key in "ABCDEF")
+    a, b, c, d, e, f, h, s = (results[key][0] for key in "ABCDEFHS")
     goals = [
-        ("A / B", a / b, "<= 0.75", a / b <= 0.75),
+        ("A / B", a / b, "<= 0.6", a / b <= 0.6),
         (f"C / A{'' if n_c == n else ' (C at N=' + str(n_c) + ')'}", c / a, ">= 30", c / a >= 30),
         ("D / A", d / a, "<= 0.25", d / a <= 0.25),
-        ("E / F", e / f, "<= 1.6", e / f <= 1.6),
+        ("E / F", e / f, "<= 1.2", e / f <= 1.2),
+        ("H / F (--help)", h / f, "< 1", h / f < 1),
+        ("S / F (samples)", s / f, "< 1", s / f < 1),
         (
             f"peak memory A(N={n}) / A(N={n_small})",
             results["A"][1] / small_run[1],
@@ -258,6 +311,20 @@ def report(results, small_run, n, n_c, n_small):
         print(f"{name:40}{value:8.2f}  goal {goal:8} {'met' if met else 'NOT met'}")
     if n_c != n:
         print(f"C ran over {n_c} files only; with N={n} it takes longer (it grows faster than N)")
+
+
+def report_growth(grown, f):
+    """The growth table and its ratios (F, import luisy, for scale)."""
+    small, large = sorted(grown)
+    print(f"\ngrowth, tiny 32x32 images, the same 40 added for each D (F = {f:.2f} s):")
+    print(f"{'files':>8}{'D s':>9}{'E s':>9}")
+    for size in (small, large):
+        (d, _), (e, _) = grown[size]
+        print(f"{size:8}{d:9.2f}{e:9.2f}")
+    for index, name in enumerate("DE"):
+        ratio = grown[large][index][0] / grown[small][index][0]
+        verdict = "met" if ratio <= 1.5 else "NOT met"
+        print(f"{name}({large}) / {name}({small}){'':22}{ratio:8.2f}  goal <= 1.5    {verdict}")
 
 
 if __name__ == "__main__":

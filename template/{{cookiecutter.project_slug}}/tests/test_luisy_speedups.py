@@ -187,3 +187,16 @@ def test_pypi_names_follow_what_luisy_reads_them_with(monkeypatch):
     monkeypatch.setattr(code_inspection, "DistributionPath", FakeDistributions)
     assert code_inspection.get_irregular_pypi_names() == {"thing": "py_thing"}
     assert code_inspection.make_pypi_mapper()("thing") == "py_thing"
+
+
+def test_copy_tree_is_a_deep_copy():
+    import copy
+
+    tree = ast.parse(Path(speedups.__file__).read_text())
+    copied = speedups.copy_tree(tree)
+
+    assert ast.dump(copied, include_attributes=True) == ast.dump(
+        copy.deepcopy(tree), include_attributes=True
+    )
+    copied.body[0].value.value = "changed"  # the module docstring
+    assert tree.body[0].value.value != "changed"

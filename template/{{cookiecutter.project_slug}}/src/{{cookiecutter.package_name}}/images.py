@@ -6,7 +6,6 @@ import re
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-from skimage import io
 
 # Extensions read from the raw folder, compared case-insensitively.
 {%- set extensions = cookiecutter.image_extensions.split(",") | map("trim") | list %}
@@ -43,7 +42,7 @@ def load_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
         try:
             probe = Image.open(filepath)
         except UnidentifiedImageError:  # a format Pillow does not know: decode, then check
-            return _one_page(io.imread(filepath), max_pixels)
+            return _one_page(decode(filepath), max_pixels)
         with probe:
             check_pixels(*probe.size, max_pixels)
             pages = getattr(probe, "n_frames", 1)
@@ -57,7 +56,15 @@ def load_image(filepath, max_pixels=DEFAULT_MAX_PIXELS):
             if probe.mode in CONVERTED_MODES:
                 return np.asarray(probe.convert("RGB"))
         # The decoder may see pages the header did not show (an ImageJ stack in one TIFF page).
-        return _one_page(io.imread(filepath), max_pixels)
+        return _one_page(decode(filepath), max_pixels)
+
+
+def decode(filepath):
+    """The pixels of an image file, decoded by scikit-image (imported on first use: a run
+    that finds nothing to do does not pay for it)."""
+    from skimage import io
+
+    return io.imread(filepath)
 
 
 def tiff_pages(filepath):

@@ -66,6 +66,8 @@ def stat_file(path):
         else:
             problem = f"cannot be read: {error.strerror}"
         return link_fingerprint(path), problem
+    if stat.S_ISREG(info.st_mode):  # nearly every file: one test instead of five
+        return fingerprint_of(info), ""
     for is_kind, kind in FILE_KINDS:
         if is_kind(info.st_mode):
             return fingerprint_of(info), f"not a regular file: {kind}"

@@ -5,7 +5,6 @@ would make the next run read or write outside it. A manifest that fails `check_m
 treated as missing: the task is incomplete and runs again.
 """
 
-import functools
 import json
 import os
 import re
@@ -91,16 +90,32 @@ def check_manifest(manifest, path):
             )
 
 
-@functools.lru_cache(maxsize=64)
-def read_manifest(path, mtime_ns, size):
-    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe); the
-    cache key makes a rewritten file be read again."""
+# path -> (version, manifest): the manifests this process read or wrote last, so that each
+# version is parsed and checked at most once. A version is (inode, mtime, size): every commit
+# replaces the file with a new one.
+_known = {}
+
+
+def _version(path):
+    info = os.stat(path)
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def read_manifest(path):
+    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe)."""
+    version = _version(path)
+    known = _known.get(path)
+    if known and known[0] == version:
+        return known[1]
     with open(path, encoding="utf-8") as handle:
         try:
             manifest = json.load(handle)
         except RecursionError:  # nested deeper than JSON a task writes: not ours
             raise ValueError(f"{path} is nested too deeply to be a manifest") from None
     check_manifest(manifest, path)
+    if len(_known) >= 64:
+        _known.clear()
+    _known[path] = (version, manifest)
     return manifest
 
 
@@ -139,8 +154,7 @@ class ManifestTarget(LocalTarget):
 
     def load(self):
         """The manifest as a dict (read once per version of the file; do not modify it)."""
-        stat = os.stat(self.path)
-        return read_manifest(self.path, stat.st_mtime_ns, stat.st_size)
+        return read_manifest(self.path)
 
     def exists(self):
         """True when the manifest and its folder belong to the same committed run and every
@@ -168,7 +182,10 @@ class ManifestTarget(LocalTarget):
         return path, load_array(path)
 
     def write(self, manifest):
+        """Write `manifest` so that readers see the earlier one or this one, never a part; it
+        is not parsed again in this process (hold the task's lock)."""
         write_text_atomically(self.path, manifest_text(manifest))
+        _known[self.path] = (_version(self.path), manifest)
 
     def remove(self):
         """Remove the manifest first (the task is then incomplete), then its folder; waits
