@@ -14,12 +14,15 @@ from skimage import io
 
 from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS
 
+from spark_cluster import SparkCluster, java_missing
+
 PACKAGE = "{{ cookiecutter.package_name }}"
 # Tests compare pixels exactly, so they write images in a lossless format this project reads.
 LOSSLESS = [ext for ext in IMAGE_EXTENSIONS if ext in (".png", ".tif", ".tiff")]
 EXT = LOSSLESS[0] if LOSSLESS else None
 needs_lossless = pytest.mark.skipif(EXT is None, reason="no lossless image format configured")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
 
 
 def write_image(path, image):
@@ -125,3 +128,21 @@ def workers():
 def build(*tasks):
     """Run tasks with luigi in this process (real targets, no hashing); return the summary."""
     return luigi.build(list(tasks), local_scheduler=True, detailed_summary=True)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A real Spark standalone cluster on 127.0.0.1, one per test session: a master and two
+    workers of one core each, whose executors import this folder's modules too. Stopped, with
+    every process it started, when the session ends, whatever the tests did."""
+    reason = java_missing()
+    if reason:
+        if os.environ.get("REQUIRE_SPARK_TESTS"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark"), workers=2, pythonpath=[TESTS])
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -2,6 +2,8 @@
 
 import luigi
 
+SECTION = "directory_tasks"
+
 
 class directory_tasks(luigi.Config):
     """Settings shared by all directory tasks; they never change output names or hashes.
@@ -22,3 +24,28 @@ class directory_tasks(luigi.Config):
         default=100_000_000,
         description="Refuse images of more pixels than this before decoding them; 0: no limit.",
     )
+    executor = luigi.ChoiceParameter(
+        default="processes",
+        choices=["processes", "spark"],
+        description="Where the per-file work runs: processes (this machine) or spark.",
+    )
+    spark_master = luigi.Parameter(
+        default="local[*]",
+        description="The Spark master when luisy holds no Spark session: local[*] or"
+        " spark://host:7077.",
+    )
+
+
+def settings_snapshot():
+    """The current settings as {name: text}, to carry to a process that has no command line."""
+    current = directory_tasks()
+    return {name: param.serialize(getattr(current, name)) for name, param in current.get_params()}
+
+
+def apply_settings(snapshot):
+    """Make `snapshot` (from settings_snapshot) the settings of this process."""
+    config = luigi.configuration.get_config()
+    if not config.has_section(SECTION):
+        config.add_section(SECTION)
+    for name, value in snapshot.items():
+        config.set(SECTION, name, value)

@@ -11,7 +11,6 @@ import errno
 import functools
 import logging
 import os
-from concurrent.futures.process import BrokenProcessPool
 
 import luigi
 import luisy
@@ -21,9 +20,8 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     DirectoryTaskError,
     DiskFullError,
     EmptyInputError,
-    WorkerDiedError,
 )
-from {{ cookiecutter.package_name }}.directory_tasks.executors.processes import available_cores, map_chunks
+from {{ cookiecutter.package_name }}.directory_tasks.executors import open_executor
 from {{ cookiecutter.package_name }}.directory_tasks.inputs import input_files, survey_input
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
@@ -50,8 +48,9 @@ class DirectoryTask(luisy.Task):
 
     Subclasses implement `transform(data)`, a function of one input file's data. The input is
     a directory ExternalTask or another DirectoryTask; files keep their relative paths. Work is
-    shared by worker processes, and a rerun after files were added, changed or removed
-    processes only those; unchanged outputs are kept without reading their inputs again.
+    shared by worker processes or Spark tasks (executors/), and a rerun after files were added,
+    changed or removed processes only those; unchanged outputs are kept without reading their
+    inputs again.
     """
 
     target_cls = ManifestTarget
@@ -105,6 +104,17 @@ class DirectoryTask(luisy.Task):
                 return
             self.write_output(source, target, files, unread, previous)
 
+    def map_files(self, source, staging, files, settings):
+        """Process `files` on the executor the settings name, into `staging`; yield the
+        results of each chunk as it finishes."""
+        if not files:
+            return
+        executor = open_executor(settings)
+        executor.check_shared(staging.folder)  # before any work: it fails at once if not
+        chunk_size = max(1, min(64, len(files) // (4 * executor.slots)))
+        work = functools.partial(process_files, self, source, staging.folder)
+        yield from executor.map_chunks(work, files, chunk_size)
+
     def write_output(self, source, target, files, unread, previous):
         """Process the input's new and changed `files` (InputFiles; `unread`: those it does
         not read), keep the rest of the `previous` manifest's outputs, commit."""
@@ -120,13 +130,10 @@ class DirectoryTask(luisy.Task):
             entries, todo = keep_unchanged(files, previous)
             reused = len(entries)
             progress.advance(reused)
-            workers = settings.workers or available_cores()
-            chunk_size = max(1, min(64, len(todo) // (4 * workers)))
-            work = functools.partial(process_files, self, source, staging.folder)
             bad, ignored = [], []
             try:
-                for chunk_entries, chunk_bad, chunk_ignored in map_chunks(
-                    work, todo, workers, chunk_size
+                for chunk_entries, chunk_bad, chunk_ignored in self.map_files(
+                    source, staging, todo, settings
                 ):
                     entries += chunk_entries
                     bad += chunk_bad
@@ -136,12 +143,6 @@ class DirectoryTask(luisy.Task):
                 written = [entry["fingerprint"][0] for entry in entries[reused:]]
                 per_file = sum(written) / len(written) if written else error.needed
                 raise DiskFullError(error.folder, int(per_file * len(todo)), error.detail) from None
-            except BrokenProcessPool as error:
-                raise WorkerDiedError(
-                    "a worker process died (killed by the system, often for lack of memory);"
-                    " nothing was committed or recorded. Run again, with fewer workers"
-                    " (--directory-tasks-workers=N) if it happens again"
-                ) from error
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
                 raise BadFilesError([(item.relative_path, reason) for item, reason in bad])

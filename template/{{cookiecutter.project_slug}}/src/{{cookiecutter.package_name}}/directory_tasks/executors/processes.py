@@ -10,6 +10,9 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from {{ cookiecutter.package_name }}.directory_tasks.errors import WorkerDiedError
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -19,6 +22,29 @@ def available_cores():
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+class ProcessExecutor:
+    """The executor `processes`: a pool of `workers` processes on this machine."""
+
+    name = "processes"
+
+    def __init__(self, workers):
+        self.slots = workers
+
+    def check_shared(self, folder):
+        """Workers share this machine's filesystem: nothing to check."""
+
+    def map_chunks(self, work, items, chunk_size):
+        """Yield `work(chunk)` for consecutive chunks of `items`, in completion order."""
+        try:
+            yield from map_chunks(work, items, self.slots, chunk_size)
+        except BrokenProcessPool as error:
+            raise WorkerDiedError(
+                "a worker process died (killed by the system, often for lack of memory);"
+                " nothing was committed or recorded. Run again, with fewer workers"
+                " (--directory-tasks-workers=N) if it happens again"
+            ) from error
 
 
 def chunks(items, size):
