@@ -4,19 +4,19 @@ import os
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directories import (
-    GENERATION_FILE,
+from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     BadFilesError,
     EmptyInputError,
     IdCollisionError,
-    ManifestTarget,
-    Staging,
-    file_id,
-    load_array,
-    manifest_text,
-    move_file,
-    save_array,
 )
+from {{ cookiecutter.package_name }}.directory_tasks.files import load_array, move_file, save_array
+from {{ cookiecutter.package_name }}.directory_tasks.inputs import file_id
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+    GENERATION_FILE,
+    ManifestTarget,
+    manifest_text,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.staging import Staging
 from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 

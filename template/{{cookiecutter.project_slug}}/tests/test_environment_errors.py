@@ -10,8 +10,12 @@ import luisy
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directories import BadFilesError, DirectoryTask
-from {{ cookiecutter.package_name }}.failures import OutOfMemoryError, WorkerDiedError
+from {{ cookiecutter.package_name }}.directory_tasks.errors import (
+    BadFilesError,
+    OutOfMemoryError,
+    WorkerDiedError,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory
 
 from conftest import (

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directories import IdCollisionError
+from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
 from conftest import EXT, PACKAGE, build, gradient, layer_contents, needs_lossless, write_image
@@ -23,7 +23,7 @@ KILL_IN_COMMIT = """
 import os, shutil, signal, sys
 import luigi
 from luisy import Config
-from {package} import directories
+from {package}.directory_tasks import staging
 from {package}.tasks import ToNumpy
 
 Config().set_param("working_dir", sys.argv[1])
@@ -39,7 +39,7 @@ def dying(function):
     return wrapper
 
 
-commit = directories.Staging.commit
+commit = staging.Staging.commit
 
 
 def commit_and_die(self, manifest):
@@ -48,7 +48,7 @@ def commit_and_die(self, manifest):
     commit(self, manifest)
 
 
-directories.Staging.commit = commit_and_die
+staging.Staging.commit = commit_and_die
 luigi.build([ToNumpy()], local_scheduler=True)
 """
 
@@ -146,7 +146,7 @@ def test_another_tasks_live_work_with_a_longer_name_is_left_alone(workspace):
 def test_a_manifest_that_cannot_be_written_puts_the_earlier_result_back(workspace, monkeypatch):
     import errno
 
-    from {{ cookiecutter.package_name }}.directories import ManifestTarget
+    from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
 
     write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
     build(ToNumpy())

@@ -11,7 +11,7 @@ import pytest
 from luisy import ExternalTask, raw
 from luisy.targets import DirectoryTarget
 
-from {{ cookiecutter.package_name }} import luisy_compat, luisy_speedups
+from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
 
 from conftest import PACKAGE, PROJECT_ROOT
 
@@ -38,7 +38,7 @@ def test_frozen_standard_modules_are_standard(module):
 
 def test_original_is_standard_misses_frozen_modules():
     """Shows the breakage the fix answers, on Python 3.11 and later."""
-    assert not luisy_compat._original["is_standard"]("os")
+    assert not compat._original["is_standard"]("os")
 
 
 def test_skimage_maps_to_scikit_image():
@@ -48,7 +48,7 @@ def test_skimage_maps_to_scikit_image():
 
 def test_original_mapper_misses_skimage():
     """Shows the breakage the fix answers: scikit-image's wheel has no top_level.txt."""
-    assert luisy_compat._original["make_pypi_mapper"]()("skimage") == "skimage"
+    assert compat._original["make_pypi_mapper"]()("skimage") == "skimage"
 
 
 def test_luisys_pypi_map_answers_first(monkeypatch):
@@ -61,7 +61,7 @@ def test_luisys_pypi_map_answers_first(monkeypatch):
 
 def test_luisys_pypi_map_is_luisys_own():
     """The fix lives in the mapper; luisy's map keeps what luisy returns."""
-    luisys_own = luisy_speedups._original["get_irregular_pypi_names"]
+    luisys_own = speedups._original["get_irregular_pypi_names"]
     assert luisys_own.__module__ == "luisy.code_inspection"
     assert code_inspection.get_irregular_pypi_names() == luisys_own()
 
@@ -91,7 +91,7 @@ def test_hashes_do_not_change_with_the_python_version():
 def test_original_hashes_change_with_the_python_version():
     """Shows the breakage the fix answers."""
     node = ast.parse(HASHED_SOURCE)
-    assert luisy_compat._original["produce_node_hash"](node) != HASH_ON_PYTHON_3_11
+    assert compat._original["produce_node_hash"](node) != HASH_ON_PYTHON_3_11
 
 
 @pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="Python 3.11's ast.dump is the model")
@@ -99,7 +99,7 @@ def test_dump_is_python_3_11s_for_this_projects_code():
     for path in sorted(PROJECT_ROOT.glob("src/*/*.py")) + sorted(PROJECT_ROOT.glob("tests/*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             expected = ast.dump(node, annotate_fields=False)
-            assert luisy_compat.dump_as_python_3_11(node) == expected, path
+            assert compat.dump_as_python_3_11(node) == expected, path
 
 
 def test_requirements_parser_imports():
@@ -123,7 +123,7 @@ def test_pkg_resources_deprecation_is_silenced():
 def test_an_import_name_with_capitals_maps_to_its_distribution():
     """luisy looks `PIL` up as written in a table of lower-case names; images.py imports it."""
     assert code_inspection.make_pypi_mapper()("PIL") == "pillow"
-    assert "PIL" not in luisy_speedups._original["get_irregular_pypi_names"]()
+    assert "PIL" not in speedups._original["get_irregular_pypi_names"]()
 
 
 @pytest.mark.filterwarnings("ignore:ast.Str is deprecated:DeprecationWarning")  # 3.12, 3.13
@@ -160,13 +160,13 @@ def test_two_directory_tasks_read_with_their_own_reader(tmp_path):
     (tmp_path / "f.txt").write_text("content")
     shared_reader = DirectoryTarget.read_file
 
-    @luisy_compat.make_directory_output(lambda path: ("first", path))
+    @compat.make_directory_output(lambda path: ("first", path))
     @raw
     class First(ExternalTask):
         def get_folder_name(self):
             return ""
 
-    @luisy_compat.make_directory_output(lambda path: ("second", path))
+    @compat.make_directory_output(lambda path: ("second", path))
     @raw
     class Second(ExternalTask):
         def get_folder_name(self):
@@ -190,7 +190,7 @@ def test_luisy_style_pattern_reads_matching_files_at_any_depth(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
 
-    @luisy_compat.make_directory_output(lambda path: path, regex_pattern=".csv")
+    @compat.make_directory_output(lambda path: path, regex_pattern=".csv")
     @raw
     class Tables(ExternalTask):
         def get_folder_name(self):

@@ -9,7 +9,7 @@ import luisy.code_inspection as code_inspection
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }} import luisy_compat, luisy_speedups
+from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 
 from conftest import PACKAGE
@@ -19,21 +19,21 @@ TASKS = [ExportDirectory, ToNumpy, RedChannel]
 
 def luisy_without_speedups(monkeypatch):
     for name in ("walk_nodes", "get_varnames_delta"):
-        monkeypatch.setattr(code_inspection, name, luisy_speedups._original[name])
+        monkeypatch.setattr(code_inspection, name, speedups._original[name])
     monkeypatch.setattr(
         code_inspection,
         "get_all_deps_with_versions",
-        luisy_speedups._original["get_all_deps_with_versions"],
+        speedups._original["get_all_deps_with_versions"],
     )
     monkeypatch.setattr(
         code_inspection,
         "get_irregular_pypi_names",
-        luisy_speedups._original["get_irregular_pypi_names"],
+        speedups._original["get_irregular_pypi_names"],
     )
     monkeypatch.setattr(
-        luisy_compat,
+        compat,
         "distribution_import_names",
-        luisy_speedups._original["distribution_import_names"],
+        speedups._original["distribution_import_names"],
     )
 
 
@@ -45,7 +45,7 @@ def test_hashes_are_luisys_own(monkeypatch):
 
 def code_nodes():
     """Every class, function and assigned value at the top of this project's modules."""
-    for path in sorted(Path(luisy_speedups.__file__).parent.glob("*.py")):
+    for path in sorted(Path(speedups.__file__).parents[1].rglob("*.py")):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.ClassDef | ast.FunctionDef):
                 yield node
@@ -54,11 +54,11 @@ def code_nodes():
 
 
 def test_names_used_by_each_node_are_luisys_own():
-    original = luisy_speedups._original["get_varnames_delta"]
+    original = speedups._original["get_varnames_delta"]
     nodes = list(code_nodes())
     assert len(nodes) > 20
     for node in nodes:
-        assert list(luisy_speedups.get_varnames_delta(node)) == list(original(node))
+        assert list(speedups.get_varnames_delta(node)) == list(original(node))
 
 
 def test_dependencies_match_pipdeptree_subprocess(monkeypatch):
@@ -69,22 +69,22 @@ def test_dependencies_match_pipdeptree_subprocess(monkeypatch):
         monkeypatch.delenv("VIRTUAL_ENV", raising=False)
     monkeypatch.delenv("CONDA_PREFIX", raising=False)
     distribution = PACKAGE.replace("_", "-")
-    requirements = luisy_speedups.get_all_deps_with_versions(distribution)
+    requirements = speedups.get_all_deps_with_versions(distribution)
     assert "luisy" in requirements
-    subprocess_version = luisy_speedups._original["get_all_deps_with_versions"]
+    subprocess_version = speedups._original["get_all_deps_with_versions"]
     for package in [distribution, *requirements]:
-        assert luisy_speedups.get_all_deps_with_versions(package) == subprocess_version(package)
+        assert speedups.get_all_deps_with_versions(package) == subprocess_version(package)
 
 
 def test_a_distribution_that_is_not_installed_has_no_dependencies():
     """luisy's documented answer (its own call fails with pipdeptree 3)."""
-    assert luisy_speedups.get_all_deps_with_versions("no-such-distribution-here") == {}
+    assert speedups.get_all_deps_with_versions("no-such-distribution-here") == {}
     assert code_inspection.get_all_deps("no-such-distribution-here") == set()
 
 
 @pytest.mark.parametrize("task", TASKS)
 def test_walks_are_luisys_own(task, monkeypatch):
-    fast = luisy_speedups.walk_nodes(task.__name__, task.__module__)
+    fast = speedups.walk_nodes(task.__name__, task.__module__)
     luisy_without_speedups(monkeypatch)
     original = code_inspection.walk_nodes(task.__name__, task.__module__)
     assert fast[0] == original[0]
@@ -98,30 +98,30 @@ def test_walk_steps_go_through_luisys_walk_nodes(monkeypatch):
 
     def recording_walk(name, module, parent="", parent_module=""):
         steps.append((name, parent))
-        return luisy_speedups.walk_nodes(name, module, parent, parent_module)
+        return speedups.walk_nodes(name, module, parent, parent_module)
 
     monkeypatch.setattr(code_inspection, "walk_nodes", recording_walk)
-    luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
+    speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
     assert ("ToNumpy", "RedChannel") in steps
 
 
 def test_remembered_walks_follow_a_replaced_luisy_function(monkeypatch):
-    before = luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
+    before = speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
     assert len(before[0]) > 1
     monkeypatch.setattr(code_inspection, "get_varnames_delta", lambda node: np.array([]))
-    assert len(luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")[0]) == 1
+    assert len(speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks")[0]) == 1
     monkeypatch.undo()
-    assert luisy_speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks") == before
+    assert speedups.walk_nodes("RedChannel", f"{PACKAGE}.tasks") == before
 
 
 def test_remembered_walks_follow_a_changed_source_file(tmp_path, monkeypatch):
     module = tmp_path / "changing_module_here.py"
     module.write_text("def task():\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    first = luisy_speedups.walk_nodes("task", "changing_module_here")[0]
+    first = speedups.walk_nodes("task", "changing_module_here")[0]
     module.write_text("def task():\n    return 1 + 2\n")
     importlib.invalidate_caches()
-    second = luisy_speedups.walk_nodes("task", "changing_module_here")[0]
+    second = speedups.walk_nodes("task", "changing_module_here")[0]
     sys.modules.pop("changing_module_here")
     assert first != second
 
@@ -136,19 +136,19 @@ def test_remembered_walks_are_copies():
 
 def test_forget_drops_what_was_remembered():
     code_inspection.walk_nodes("ToNumpy", f"{PACKAGE}.tasks")
-    luisy_speedups.forget()
-    assert luisy_speedups._walks == {}
+    speedups.forget()
+    assert speedups._walks == {}
 
 
 def test_a_run_in_an_unchanged_environment_reads_no_distribution_metadata(workspace, monkeypatch):
     distribution = PACKAGE.replace("_", "-")
-    luisy_speedups.forget()
-    first = luisy_speedups.get_all_deps_with_versions(distribution)
-    assert (workspace.root / luisy_speedups.CACHE_FILE).exists()
+    speedups.forget()
+    first = speedups.get_all_deps_with_versions(distribution)
+    assert (workspace.root / speedups.CACHE_FILE).exists()
 
-    luisy_speedups.forget()  # as in a new process
-    monkeypatch.setattr(luisy_speedups, "_dependencies", not_to_be_called)
-    second = luisy_speedups.get_all_deps_with_versions(distribution)
+    speedups.forget()  # as in a new process
+    monkeypatch.setattr(speedups, "_dependencies", not_to_be_called)
+    second = speedups.get_all_deps_with_versions(distribution)
 
     assert second == first
 
@@ -159,7 +159,7 @@ def not_to_be_called(*args):
 
 def test_a_new_distribution_is_seen_at_once(workspace, tmp_path, monkeypatch):
     """Remembered values are checked against the installed distributions on every use."""
-    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {}
+    assert speedups.get_all_deps_with_versions("newcomer") == {}
     site = tmp_path / "site"
     (site / "newcomer-1.0.dist-info").mkdir(parents=True)
     (site / "newcomer-1.0.dist-info" / "METADATA").write_text(
@@ -167,9 +167,9 @@ def test_a_new_distribution_is_seen_at_once(workspace, tmp_path, monkeypatch):
     )
     monkeypatch.syspath_prepend(str(site))
 
-    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {"numpy": "numpy>=1.0,<9"}
+    assert speedups.get_all_deps_with_versions("newcomer") == {"numpy": "numpy>=1.0,<9"}
     monkeypatch.undo()
-    assert luisy_speedups.get_all_deps_with_versions("newcomer") == {}
+    assert speedups.get_all_deps_with_versions("newcomer") == {}
 
 
 class FakeDistributions:

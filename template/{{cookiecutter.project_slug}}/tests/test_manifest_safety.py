@@ -5,7 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.manifests import ManifestError, check_manifest, is_safe_relative
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+    ManifestError,
+    check_manifest,
+    is_safe_relative,
+)
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
 from conftest import EXT, Workspace, build, gradient, needs_lossless, run_luisy, write_image

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from {{ cookiecutter.package_name }}.directories import BadFilesError
+from {{ cookiecutter.package_name }}.directory_tasks.errors import BadFilesError
 from {{ cookiecutter.package_name }}.images import ImageRefusedError, load_image
 from {{ cookiecutter.package_name }}.tasks import RedChannel, ToNumpy
 

@@ -9,10 +9,10 @@ import luisy.code_inspection as code_inspection
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directories import BadFilesError
-from {{ cookiecutter.package_name }}.progress import Progress
+from {{ cookiecutter.package_name }}.directory_tasks.errors import BadFilesError
+from {{ cookiecutter.package_name }}.directory_tasks.executors.processes import map_chunks
+from {{ cookiecutter.package_name }}.directory_tasks.progress import Progress
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
-from {{ cookiecutter.package_name }}.workers import map_chunks
 
 from conftest import (
     EXT,
@@ -172,7 +172,7 @@ def test_progress_draws_a_bar_on_a_terminal():
 def test_commit_interrupted_before_its_manifest_puts_the_old_folder_back(workspace, monkeypatch):
     """Ctrl-C (or a full disk) between the renames and the manifest: the earlier result is put
     back at once. (A SIGKILL there is repaired by the next run: test_leftovers.py.)"""
-    from {{ cookiecutter.package_name }}.directories import ManifestTarget
+    from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
 
     add_images(workspace.raw, 8)
     build(ToNumpy())

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from skimage import io
 
-from {{ cookiecutter.package_name }}.sheet import (
+from {{ cookiecutter.package_name }}.commands.sheet import (
     SheetError,
     compose,
     evenly_spaced,

@@ -1,6 +1,5 @@
 """An image pipeline built on luisy directory tasks."""
 
-from {{ cookiecutter.package_name }} import luisy_compat, luisy_speedups
+from {{ cookiecutter.package_name }} import luisy_fixes
 
-luisy_compat.apply()
-luisy_speedups.apply()
+luisy_fixes.apply()

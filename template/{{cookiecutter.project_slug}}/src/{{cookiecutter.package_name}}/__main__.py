@@ -18,7 +18,7 @@ def raw_folder(working_dir):
 
 def samples(args):
     """Put the sample images into the raw folder."""
-    from {{ cookiecutter.package_name }}.samples import SamplesError, add_samples
+    from {{ cookiecutter.package_name }}.commands.samples import SamplesError, add_samples
 
     raw = raw_folder(args.working_dir)
     try:
@@ -73,7 +73,7 @@ def sheet(args):
     """Write a PNG contact sheet: sample raw images beside their red channels."""
     from luisy import Config
 
-    from {{ cookiecutter.package_name }}.sheet import SheetError, write_contact_sheet
+    from {{ cookiecutter.package_name }}.commands.sheet import SheetError, write_contact_sheet
 
     Config().set_param("working_dir", str(Path(args.working_dir).resolve()))
     output = args.output or str(Path(args.working_dir) / "contact-sheet.png")

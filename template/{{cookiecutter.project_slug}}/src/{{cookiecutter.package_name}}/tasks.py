@@ -6,14 +6,15 @@
 
 import luisy
 
-from {{ cookiecutter.package_name }}.directories import DirectoryTask, directory_tasks
+from {{ cookiecutter.package_name }}.directory_tasks.settings import directory_tasks
+from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
 from {{ cookiecutter.package_name }}.images import (
     IMAGE_PATTERN,
     read_image,
     red_channel,
     to_numpy,
 )
-from {{ cookiecutter.package_name }}.luisy_compat import make_directory_output
+from {{ cookiecutter.package_name }}.luisy_fixes.compat import make_directory_output
 
 
 def read_raw_image(filepath):
@@ -22,7 +23,7 @@ def read_raw_image(filepath):
 
 
 # This project's make_directory_output: one target class per decorated task, read recursively
-# in sorted order (see luisy_compat); luisy's decorator of that name is left as it is.
+# in sorted order (see luisy_fixes/compat.py); luisy's decorator of that name is left as it is.
 image_directory_output = make_directory_output(read_raw_image, regex_pattern=IMAGE_PATTERN)
 
 

@@ -77,3 +77,33 @@ def as_environment_failure(error, path):
     if isinstance(error, MemoryError):
         return OutOfMemoryError(path)
     return EnvironmentFailure(f"{type(error).__name__} while processing {path}: {error}")
+
+
+class DirectoryTaskError(Exception):
+    """A directory task cannot run on its input; nothing was committed."""
+
+
+class BadFilesError(DirectoryTaskError):
+    """Some input files could not be processed."""
+
+    def __init__(self, bad_files):
+        self.bad_files = bad_files
+        # repr-like escapes: a newline in a file name cannot forge a line of this list
+        lines = [f"  {_printable(path)}: {reason}" for path, reason in bad_files]
+        super().__init__(
+            f"{len(bad_files)} input file(s) could not be processed; nothing was written. Fix or"
+            " remove them, or run with --directory-tasks-lenient to skip them:\n" + "\n".join(lines)
+        )
+
+
+def _printable(path):
+    return path.encode("unicode_escape").decode("ascii")
+
+
+class IdCollisionError(DirectoryTaskError):
+    """Two input files would write the same output file, or one a file where the other
+    needs a folder."""
+
+
+class EmptyInputError(DirectoryTaskError):
+    """The input folder holds no files to process."""

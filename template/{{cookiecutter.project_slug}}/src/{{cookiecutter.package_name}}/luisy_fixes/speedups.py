@@ -32,14 +32,14 @@ import numpy as np
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from {{ cookiecutter.package_name }} import luisy_compat
+from {{ cookiecutter.package_name }}.luisy_fixes import compat
 
 _original = {
     "walk_nodes": code_inspection.walk_nodes,
     "get_varnames_delta": code_inspection.get_varnames_delta,
     "get_all_deps_with_versions": code_inspection.get_all_deps_with_versions,
     "get_irregular_pypi_names": code_inspection.get_irregular_pypi_names,
-    "distribution_import_names": luisy_compat.distribution_import_names,
+    "distribution_import_names": compat.distribution_import_names,
 }
 # What luisy's get_irregular_pypi_names reads the installed distributions with.
 _DISTRIBUTION_PATH = code_inspection.DistributionPath
@@ -227,7 +227,7 @@ def get_irregular_pypi_names():
 
 
 def distribution_import_names():
-    """luisy_compat's map from importlib.metadata, remembered the same way."""
+    """compat's map from importlib.metadata, remembered the same way."""
     compute = _original["distribution_import_names"]
     return dict(_remembered("import_names", "with-capitals", compute))
 
@@ -318,10 +318,10 @@ def forget():
 
 
 def apply():
-    """Install the remembering versions into luisy and luisy_compat (after
-    luisy_compat.apply())."""
+    """Install the remembering versions into luisy and compat (after
+    compat.apply())."""
     code_inspection.walk_nodes = walk_nodes
     code_inspection.get_varnames_delta = get_varnames_delta
     code_inspection.get_all_deps_with_versions = get_all_deps_with_versions
     code_inspection.get_irregular_pypi_names = get_irregular_pypi_names
-    luisy_compat.distribution_import_names = distribution_import_names
+    compat.distribution_import_names = distribution_import_names

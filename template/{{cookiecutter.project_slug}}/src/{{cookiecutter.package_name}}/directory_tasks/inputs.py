@@ -10,6 +10,9 @@ import os
 import stat
 from dataclasses import dataclass
 
+from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
+
 
 @dataclass(frozen=True)
 class InputFile:
@@ -84,3 +87,56 @@ def folder_survey(target):
             for relative, reason in unread
         ],
     )
+
+
+def survey_input(target):
+    """What a task finds in its input: [(relative path, fingerprint, problem)] of the files it
+    reads (problem '' for a readable one) and [(relative path, fingerprint, reason)] of those
+    it does not read, both sorted.
+
+    One listing and one stat per file for a folder; the manifest alone for a directory task.
+    """
+    if isinstance(target, ManifestTarget):
+        files = target.load()["files"]
+        return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+    return folder_survey(target)
+
+
+def refuse_output_collisions(files, folder):
+    """Raise IdCollisionError when one file's output would be a folder of another's output
+    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
+    outputs = {f"{item.file_id}.npy": item for item in files}
+    for output, item in outputs.items():
+        parent = os.path.dirname(output)
+        while parent:
+            if parent in outputs:
+                raise IdCollisionError(
+                    f"{outputs[parent].relative_path} and {item.relative_path} in {folder}"
+                    f" collide: the first is written as the file {parent!r}, the second needs a"
+                    " folder of that name; rename or remove one of them"
+                )
+            parent = os.path.dirname(parent)
+
+
+def input_files(target):
+    """(files to read, files not read) of an input target as InputFiles in sorted order,
+    refusing two files whose outputs collide."""
+    read, unread = survey_input(target)
+    seen = {}
+    files = []
+    for relative, fingerprint, problem in read:
+        key = file_id(relative)
+        if key in seen:
+            raise IdCollisionError(
+                f"{seen[key]} and {relative} in {target.folder} would both be written as"
+                f" {key!r}; rename or remove one of them"
+            )
+        seen[key] = relative
+        path = os.path.join(target.folder, relative)
+        files.append(InputFile(key, relative, path, fingerprint, problem))
+    refuse_output_collisions(files, target.folder)
+    not_read = [
+        InputFile(file_id(relative), relative, os.path.join(target.folder, relative), mark, why)
+        for relative, mark, why in unread
+    ]
+    return files, not_read

@@ -1,0 +1,1 @@
+"""The project's commands besides `run`: sample images and a contact sheet."""

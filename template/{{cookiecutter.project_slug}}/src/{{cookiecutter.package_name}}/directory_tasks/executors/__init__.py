@@ -1,0 +1,1 @@
+"""Where a directory task's per-file work runs: `processes`, a pool on this machine."""

@@ -1,0 +1,166 @@
+"""DirectoryTask: one luisy task turns every file of a folder into one output file each.
+
+A directory task's luisy output is its manifest, `<Task>.json`, listing the files it committed
+in the folder beside it, `<Task>/` (manifests.py). Outputs are staged and committed at once
+(staging.py) while the task's lock is held (locks.py), so the final location only ever holds a
+complete result and one run at a time writes it.
+"""
+
+import contextlib
+import errno
+import functools
+import logging
+import os
+from concurrent.futures.process import BrokenProcessPool
+
+import luigi
+import luisy
+
+from {{ cookiecutter.package_name }}.directory_tasks.errors import (
+    BadFilesError,
+    DirectoryTaskError,
+    DiskFullError,
+    EmptyInputError,
+    WorkerDiedError,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.executors.processes import available_cores, map_chunks
+from {{ cookiecutter.package_name }}.directory_tasks.inputs import input_files, survey_input
+from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+    MANIFEST_VERSION,
+    ManifestTarget,
+    recorded_sources,
+    source_record,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.progress import Progress
+from {{ cookiecutter.package_name }}.directory_tasks.settings import directory_tasks
+from {{ cookiecutter.package_name }}.directory_tasks.staging import Staging, clean_up_if_free, keep_unchanged
+from {{ cookiecutter.package_name }}.directory_tasks.work import process_files
+
+logger = logging.getLogger(__name__)
+
+
+class DirectoryTask(luisy.Task):
+    """A luisy task that turns every file of its input folder into one .npy file.
+
+    Subclasses implement `transform(data)`, a function of one input file's data. The input is
+    a directory ExternalTask or another DirectoryTask; files keep their relative paths. Work is
+    shared by worker processes, and a rerun after files were added, changed or removed
+    processes only those; unchanged outputs are kept without reading their inputs again.
+    """
+
+    target_cls = ManifestTarget
+    target_kwargs = {}
+
+    def transform(self, data):
+        raise NotImplementedError
+
+    def complete(self):
+        """Committed, upstream complete, the input folder as it was when committed, and (in
+        strict mode) no file skipped."""
+        target = self.output()
+        clean_up_if_free(target)  # a run killed at the end of its commit counts as complete
+        if not target.exists():
+            return False
+        if target.load()["skipped"] and not directory_tasks().lenient:
+            return False  # a strict run retries the files a lenient run skipped
+        if not all(task.complete() for task in luigi.task.flatten(self.requires())):
+            return False
+        try:
+            read, unread = survey_input(self.input())
+        except (OSError, ValueError, KeyError):
+            return False
+        current = {relative: fingerprint for relative, fingerprint, _ in read + unread}
+        return recorded_sources(target.load()) == current
+
+    def run(self):
+        """Write the output while holding its lock (and a shared lock on a directory task's
+        input), unless another run committed it while this one waited."""
+        source, target = self.input(), self.output()
+        with contextlib.ExitStack() as locks:
+            locks.enter_context(TaskLock(target.folder))
+            if isinstance(source, ManifestTarget):
+                locks.enter_context(TaskLock(source.folder, shared=True))
+                if not source.exists():
+                    raise DirectoryTaskError(
+                        f"{source.path} was removed or replaced by another run while this one"
+                        " waited for it; run again"
+                    )
+            if self.complete():
+                logger.info(f"{self.get_task_family()}: already written by another run")
+                return
+            self.write_output(source, target)
+
+    def write_output(self, source, target):
+        """Process the input's new and changed files, keep the rest, commit."""
+        files, unread = input_files(source)
+        if not files:
+            raise EmptyInputError(
+                f"no input files in {source.folder}: put your files there (any depth of"
+                f" subfolders), or run `python -m {__package__} samples` for sample images"
+            )
+        settings = directory_tasks()
+        staging = Staging(target)
+        progress = Progress(self.get_task_family(), len(files))
+        try:
+            entries, todo = keep_unchanged(files, target, staging)
+            reused = len(entries)
+            progress.advance(reused)
+            workers = settings.workers or available_cores()
+            chunk_size = max(1, min(64, len(todo) // (4 * workers)))
+            work = functools.partial(process_files, self, source, staging.folder)
+            bad, ignored = [], []
+            try:
+                for chunk_entries, chunk_bad, chunk_ignored in map_chunks(
+                    work, todo, workers, chunk_size
+                ):
+                    entries += chunk_entries
+                    bad += chunk_bad
+                    ignored += chunk_ignored
+                    progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
+            except DiskFullError as error:
+                written = [entry["fingerprint"][0] for entry in entries[reused:]]
+                per_file = sum(written) / len(written) if written else error.needed
+                raise DiskFullError(error.folder, int(per_file * len(todo)), error.detail) from None
+            except BrokenProcessPool as error:
+                raise WorkerDiedError(
+                    "a worker process died (killed by the system, often for lack of memory);"
+                    " nothing was committed or recorded. Run again, with fewer workers"
+                    " (--directory-tasks-workers=N) if it happens again"
+                ) from error
+            bad.sort(key=lambda failure: failure[0].relative_path)
+            if bad and not settings.lenient:
+                raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
+            staging.commit(
+                {
+                    "manifest_version": MANIFEST_VERSION,
+                    "task": self.get_task_family(),
+                    "files": sorted(entries, key=lambda entry: entry["id"]),
+                    "skipped": [source_record(item, reason=reason) for item, reason in bad],
+                    "ignored": sorted(
+                        [source_record(item, reason=item.problem) for item in unread]
+                        + [source_record(item, reason="the reader skipped it") for item in ignored],
+                        key=lambda record: record["source"],
+                    ),
+                }
+            )
+        except OSError as error:  # hard links, the marker or the manifest, in this process
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            layer = os.path.dirname(target.folder)
+            where = f": {error.filename}" if error.filename else ""
+            raise DiskFullError(layer, None, f"{error.strerror}{where}") from error
+        finally:
+            progress.close()
+            staging.discard()
+        summary = (
+            f"{self.get_task_family()}: wrote {len(entries) - reused} file(s),"
+            f" kept {reused} unchanged"
+        )
+        if bad:
+            summary += f", skipped {len(bad)} unreadable file(s)"
+        if unread or ignored:
+            summary += f", did not read {len(unread) + len(ignored)} other file(s)"
+        if bad or unread or ignored:
+            summary += f" (listed in {target.path})"
+        logger.info(summary)
