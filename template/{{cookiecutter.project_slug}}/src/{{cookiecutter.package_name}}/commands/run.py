@@ -157,9 +157,10 @@ def report_unread(tasks):
         if ignored:
             source = task.input()
             unread = describe_unread(ignored, getattr(source, "unread_hint", ""))
+            folder = os.path.normpath(source.folder)
             logger.warning(
-                f"{task.get_task_family()} did not read {unread} (in {source.folder}; listed"
-                f' under "ignored" in {target.path})'
+                f"{task.get_task_family()} did not read {unread} (in {folder}; listed under"
+                f' "ignored" in {target.path})'
             )
 
 

@@ -49,7 +49,8 @@ def empty_input_error(source, unread):
         records = [{"source": item.relative_path, "reason": item.problem} for item in unread]
         hint = getattr(source, "unread_hint", "")
         return EmptyInputError(
-            f"{source.folder} holds no file this task reads, only files it does not read:"
+            f"{os.path.normpath(source.folder)} holds no file this task reads, only files it"
+            f" does not read:"
             f" {describe_unread(records, hint)}"
         )
     return EmptyInputError(
