@@ -158,7 +158,10 @@ def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(pro
                     "tests/test_green_channel.py", "tests/test_blur.py",
                     f"tests/test_{module_name(LONGEST)}.py")  # fmt: skip
         samples = run(PACKAGE, "samples")
-        pipeline = run(PACKAGE, "run", "Blur")
+        pipeline = run(PACKAGE, "run", "Blur")  # a name runs that task (and what it reads)
+        final = project / "data" / PACKAGE / "final"
+        finals_after_blur = sorted(path.name for path in final.glob("*.json"))
+        everything = run(PACKAGE, "run")  # no name: every final task
     finally:
         run("pip", "uninstall", "-y", "lab-images")
     assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout + tests.stderr
@@ -167,6 +170,11 @@ def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(pro
     outputs = sorted((project / "data" / PACKAGE / "interim" / "Blur").rglob("*.npy"))
     raw = sorted(p for p in (project / "data" / PACKAGE / "raw").rglob("*.png"))
     assert len(outputs) == len(raw) > 0
+    assert finals_after_blur == []
+    assert everything.returncode == 0, everything.stdout + everything.stderr
+    for task in ("RedChannel", "GreenChannel", LONGEST):
+        assert f"{task}: wrote {len(raw)} file(s)" in everything.stdout
+        assert len(list((final / task).rglob("*.npy"))) == len(raw)
 
 
 def test_missing_tasks_module_is_named(project):
