@@ -11,6 +11,7 @@ import time
 import pytest
 from PIL import Image
 
+from {{ cookiecutter.package_name }} import tasks
 from {{ cookiecutter.package_name }}.images import HOW_TO_READ_MORE, IMAGE_EXTENSIONS
 
 from conftest import (
@@ -202,6 +203,27 @@ def test_documented_option_forms_work_as_written(space, options):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "RedChannel: wrote 2 file(s)" in result.stdout
+
+
+def readme_run_options():
+    """The options of every `python -m <package> run ...` line in the README, as written."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    lines = re.findall(rf"^python -m {PACKAGE} run\b([^#\n]*)", text, flags=re.MULTILINE)
+    return sorted({line.strip() for line in lines})
+
+
+@pytest.mark.parametrize("options", readme_run_options())
+def test_every_run_line_of_the_readme_works_as_written(tmp_path, options):
+    space = Workspace(tmp_path / "data")
+    add_images(space)
+    named = [word for word in options.split() if word[:1].isupper()]
+    if any(not hasattr(tasks, name) for name in named):
+        pytest.skip(f"names a task this project does not have: {options}")
+
+    result = run_command("run", *options.split(), cwd=tmp_path)  # data/ is the default
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Error" not in result.stderr
 
 
 def test_dry_run_shows_what_would_run_and_runs_nothing(space):
