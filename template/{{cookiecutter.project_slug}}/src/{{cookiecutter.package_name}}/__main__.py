@@ -119,7 +119,10 @@ def parser():
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in (samples, run, sheet):
         sub = commands.add_parser(
-            command.__name__, help=command.__doc__, description=command.__doc__
+            command.__name__,
+            help=command.__doc__,
+            description=command.__doc__,
+            allow_abbrev=False,  # other options pass on as written, never read as ours cut short
         )
         sub.add_argument(
             "--working-dir",
