@@ -91,6 +91,12 @@ class SeveralRoots:
 class HashUpdates(SeveralRoots, luigi_interface.HashUpdateMode):
     """luisy's --hash-update-mode over several tasks: record today's hashes, run nothing."""
 
+    def run_coordinator(self):
+        outdated = self.hash_synchronizer.get_outdated_local_hash_entries()
+        super().run_coordinator()
+        names = ", ".join(sorted(entry.task.get_task_family() for entry in outdated))
+        logger.info(f"Recorded the new hashes of {names or 'no task'}; no task ran")
+
 
 class Pipeline(SeveralRoots, luigi_interface.PipelineMode):
     """luisy's pipeline mode over several tasks, which luigi runs together."""
