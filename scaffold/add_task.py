@@ -39,6 +39,7 @@ class AddedTask:
     name: str
     input: str
     layer: str
+    input_reason: str = ""  # why `input` was chosen when no input was given
     created: list[str] = field(default_factory=list)
     extended: list[str] = field(default_factory=list)
 
@@ -72,7 +73,8 @@ def add_task(
     layer: str = "final",
     template: str | None = None,
 ) -> AddedTask:
-    """Add task `name`, reading `input_task` (default: the last task defined), to a project.
+    """Add task `name`, reading `input_task`, to a project. By default it reads what the
+    project's final tasks read (e.g. the interim arrays), else the last task defined.
     `template` is where to find the project's template if it moved."""
     project_dir = Path(project_dir).resolve()
     check_task_name(name)
@@ -104,7 +106,7 @@ def _add(project_dir, name, input_task, layer, template) -> AddedTask:
                 template_rules=provenance.template_source == BUNDLED,
             )
             rendered = _render_overlay(overlay, context, task, project_dir)
-    added = AddedTask(project_dir, name, task["input"], layer)
+    added = AddedTask(project_dir, name, task["input"], layer, task.get("input_reason", ""))
     _write(project_dir, rendered, added)
     return added
 
@@ -164,6 +166,7 @@ def _check_against_project(project_dir: Path, targets: dict[str, bool], task: di
     `targets` maps each path to True for a new file, False for a file to extend."""
     defined: dict[str, str] = {}  # module-level name -> file
     tasks: list[str] = []
+    final_inputs: list[tuple[str, str]] = []  # (final task, the task it reads)
     for target, is_new in targets.items():
         path = project_path(project_dir, target)
         if is_new:
@@ -183,6 +186,7 @@ def _check_against_project(project_dir: Path, targets: dict[str, bool], task: di
                 defined.setdefault(defined_name, target)
             if isinstance(node, ast.ClassDef) and _looks_like_task(node):
                 tasks.append(node.name)
+                final_inputs += [(node.name, read) for read in _final_task_input(node)]
     if task["name"] in defined:
         raise UsageError(
             f"{task['name']} already exists in {defined[task['name']]}; choose another name"
@@ -190,11 +194,38 @@ def _check_against_project(project_dir: Path, targets: dict[str, bool], task: di
     if not tasks:
         raise UsageError(f"found no task classes to read from in {', '.join(targets)}")
     if task["input"] is None:
-        task["input"] = tasks[-1]
+        task["input"], task["input_reason"] = _default_input(tasks, final_inputs)
     elif task["input"] not in tasks:
         raise UsageError(
             f"unknown input task {task['input']!r}; the project's tasks are: {', '.join(tasks)}"
         )
+
+
+def _default_input(tasks: list[str], final_inputs: list[tuple[str, str]]) -> tuple[str, str]:
+    """(input task, why): what the first final task reads, so that a new task works on the
+    same data as the project's results (a GreenChannel beside RedChannel reads ToNumpy, not
+    the red channels); the last task when no final task reads another task."""
+    for final, read in final_inputs:
+        if read in tasks:
+            return read, f"what {final} reads"
+    return tasks[-1], "the last task"
+
+
+def _final_task_input(node: ast.ClassDef) -> list[str]:
+    """[the task it reads] for a class decorated as final (`@luisy.final`) that names its
+    input with `@luisy.requires(Task, ...)`; [] otherwise."""
+    names = [ast.unparse(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list]
+    if not any(name.split(".")[-1] == "final" for name in names):
+        return []
+    for decorator in node.decorator_list:
+        if (
+            isinstance(decorator, ast.Call)
+            and ast.unparse(decorator.func).split(".")[-1] == "requires"
+            and decorator.args
+            and isinstance(decorator.args[0], ast.Name)
+        ):
+            return [decorator.args[0].id]
+    return []
 
 
 def _looks_like_task(node: ast.ClassDef) -> bool:

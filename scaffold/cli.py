@@ -334,7 +334,8 @@ def add_task(
         typer.Option(
             "--input",
             metavar="TASK",
-            help="The task it reads. Default: the last task in tasks.py.",
+            help="The task it reads. Default: what the final tasks read (e.g. the interim"
+            " arrays), else the last task in tasks.py.",
         ),
     ] = None,
     layer: Annotated[Layer, typer.Option(help="Where its outputs land.")] = Layer.final,
@@ -350,12 +351,19 @@ def add_task(
         added = add(path, name, input_task=input_task, layer=layer.value, template=template)
     except ScaffoldError as error:
         raise _fail(error) from None
-    typer.echo(f"Added {added.name} ({added.layer}, reads {added.input}) to {added.project_dir}:")
+    typer.echo(f"Added {added.name} ({added.layer}) to {added.project_dir}:")
+    if added.input_reason:
+        typer.echo(f"  reads    {added.input}, {added.input_reason} (another: --input TASK)")
+    else:
+        typer.echo(f"  reads    {added.input}")
     for relative in added.extended:
         typer.echo(f"  extended {relative}")
     for relative in added.created:
         typer.echo(f"  created  {relative}")
-    typer.echo(f"Put its per-file work in {added.name}.transform, then run it by its name.")
+    typer.echo(
+        f"Put its per-file work in {added.name}.transform, then run it (the project's README"
+        " says how)."
+    )
 
 
 def _list(title: str, paths: list[str] | None) -> None:

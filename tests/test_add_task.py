@@ -54,11 +54,30 @@ def test_adds_a_task_and_its_test_and_touches_nothing_else(project):
     )
 
 
-def test_defaults_read_the_last_task(project):
-    assert invoke("add", "task", "Blur", project, "--layer", "interim").exit_code == 0
+def test_default_input_is_what_the_final_tasks_read_and_the_output_says_so(project):
+    first = invoke("add", "task", "GreenChannel", project)
+    second = invoke("add", "task", "Blur", project, "--layer", "interim")
 
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
     tasks = (project / TASKS).read_text()
-    assert "@luisy.interim\n@luisy.requires(RedChannel)\nclass Blur(DirectoryTask):" in tasks
+    assert "@luisy.final\n@luisy.requires(ToNumpy)\nclass GreenChannel(DirectoryTask):" in tasks
+    assert "@luisy.interim\n@luisy.requires(ToNumpy)\nclass Blur(DirectoryTask):" in tasks
+    reads = "  reads    ToNumpy, what RedChannel reads (another: --input TASK)"
+    assert first.output.splitlines()[1] == reads
+    assert second.output.splitlines()[1] == reads
+
+
+def test_without_a_final_task_reading_a_task_the_default_is_the_last_task(project):
+    text = (project / TASKS).read_text().replace("@luisy.final\n", "@luisy.interim\n")
+    (project / TASKS).write_text(text)
+
+    result = invoke("add", "task", "Blur", project)
+
+    assert result.exit_code == 0, result.output
+    tasks = (project / TASKS).read_text()
+    assert "@luisy.requires(RedChannel)\nclass Blur(DirectoryTask):" in tasks
+    reads = "  reads    RedChannel, the last task (another: --input TASK)"
+    assert result.output.splitlines()[1] == reads
 
 
 @pytest.mark.parametrize(
@@ -139,7 +158,10 @@ def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(pro
                     "tests/test_green_channel.py", "tests/test_blur.py",
                     f"tests/test_{module_name(LONGEST)}.py")  # fmt: skip
         samples = run(PACKAGE, "samples")
-        pipeline = run(PACKAGE, "run", "Blur")
+        pipeline = run(PACKAGE, "run", "Blur")  # a name runs that task (and what it reads)
+        final = project / "data" / PACKAGE / "final"
+        finals_after_blur = sorted(path.name for path in final.glob("*.json"))
+        everything = run(PACKAGE, "run")  # no name: every final task
     finally:
         run("pip", "uninstall", "-y", "lab-images")
     assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout + tests.stderr
@@ -148,6 +170,11 @@ def test_added_tasks_pass_the_linter_and_their_tests_and_run_in_the_pipeline(pro
     outputs = sorted((project / "data" / PACKAGE / "interim" / "Blur").rglob("*.npy"))
     raw = sorted(p for p in (project / "data" / PACKAGE / "raw").rglob("*.png"))
     assert len(outputs) == len(raw) > 0
+    assert finals_after_blur == []
+    assert everything.returncode == 0, everything.stdout + everything.stderr
+    for task in ("RedChannel", "GreenChannel", LONGEST):
+        assert f"{task}: wrote {len(raw)} file(s)" in everything.stdout
+        assert len(list((final / task).rglob("*.npy"))) == len(raw)
 
 
 def test_missing_tasks_module_is_named(project):
@@ -181,7 +208,7 @@ def test_only_task_classes_are_inputs(project):
     default = invoke("add", "task", "Blur", project)
     settings = invoke("add", "task", "Sharpen", project, "--input", "Settings")
 
-    assert default.exit_code == 0 and "reads RedChannel" in default.output
+    assert default.exit_code == 0 and "reads    ToNumpy" in default.output
     assert settings.exit_code == 2 and "unknown input task 'Settings'" in settings.stderr
 
 

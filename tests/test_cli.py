@@ -48,7 +48,7 @@ def test_templates_lists_variables_with_defaults():
     result = invoke("templates")
     assert result.exit_code == 0
     assert "luisy-pipeline" in result.output
-    assert "image_extensions = 'png'" in result.output
+    assert "image_extensions = 'png,jpg,jpeg,tif,tiff,bmp,webp'" in result.output
     assert "project_slug = 'my-image-pipeline'  (follows the answers above)" in result.output
     assert "{{" not in result.output
     assert "_reserved_packages" not in result.output

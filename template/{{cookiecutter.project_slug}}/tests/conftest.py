@@ -64,6 +64,18 @@ def run_luisy(working_dir, task="RedChannel", *extra, env=None, local_scheduler=
     )
 
 
+def run_command(*args, cwd=PROJECT_ROOT, **kwargs):
+    """Run `python -m <package> ARGS` as a user would, from the project root by default."""
+    return subprocess.run(
+        [sys.executable, "-m", PACKAGE, *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs,
+    )
+
+
 class Workspace:
     """A luisy working dir with this project's raw, interim and final folders."""
 

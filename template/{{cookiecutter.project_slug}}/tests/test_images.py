@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
+from PIL import Image
 
-from {{ cookiecutter.package_name }}.images import IMAGE_EXTENSIONS, read_image, red_channel, to_numpy
+from {{ cookiecutter.package_name }}.images import (
+    IMAGE_EXTENSIONS,
+    load_image,
+    read_image,
+    red_channel,
+    to_numpy,
+)
 
 from conftest import EXT, gradient, needs_lossless, write_image
 
@@ -60,3 +67,34 @@ def test_red_channel_keeps_16_bit():
 def test_red_channel_refuses_other_shapes():
     with pytest.raises(ValueError, match="shape"):
         red_channel(np.zeros((2, 2, 2, 2)))
+
+
+# Every format the reader handles, with Pillow's name for it; lossy ones are compared loosely.
+FORMATS = {
+    ".png": ("PNG", {}),
+    ".jpg": ("JPEG", {"quality": 95}),
+    ".jpeg": ("JPEG", {"quality": 95}),
+    ".tif": ("TIFF", {}),
+    ".tiff": ("TIFF", {}),
+    ".bmp": ("BMP", {}),
+    ".webp": ("WEBP", {"lossless": True}),
+}
+
+
+@pytest.mark.parametrize("extension", sorted(FORMATS))
+def test_the_reader_reads_every_image_format_it_claims(tmp_path, extension):
+    image = gradient(height=32, width=48, channels=3)
+    image[:, :24] = 200  # a flat area, which JPEG keeps closely
+    path = tmp_path / f"image{extension}"
+    pillow_format, options = FORMATS[extension]
+    Image.fromarray(image).save(path, pillow_format, **options)
+
+    pixels = load_image(str(path))
+
+    assert pixels.shape == image.shape and pixels.dtype == np.uint8
+    if pillow_format == "JPEG":
+        assert np.abs(pixels[:, :20].astype(int) - 200).max() <= 8
+    else:
+        np.testing.assert_array_equal(pixels, image)
+    if extension in IMAGE_EXTENSIONS:
+        assert read_image(str(path))[0] == str(path)

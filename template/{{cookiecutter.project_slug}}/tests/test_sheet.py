@@ -1,20 +1,19 @@
-import subprocess
-import sys
-
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 from skimage import io
 
 from {{ cookiecutter.package_name }}.commands.sheet import (
+    LINE,
     SheetError,
     compose,
     evenly_spaced,
+    layout,
     to_display,
     write_contact_sheet,
 )
-from {{ cookiecutter.package_name }}.tasks import RedChannel
 
-from conftest import EXT, PACKAGE, build, gradient, needs_lossless, write_image
+from conftest import EXT, gradient, needs_lossless, run_command, write_image
 
 
 def test_to_display_handles_every_kind_of_image():
@@ -33,9 +32,13 @@ def test_16_bit_white_is_white():
     assert to_display(np.full((2, 2), 65535, dtype=np.uint16)).min() == 1.0
 
 
-def test_compose_lays_out_rows_of_tiles():
-    sheet = compose([[gradient(), gradient(channels=1)]] * 3, tile=32, gap=2)
-    assert sheet.shape == (3 * 34 + 2, 2 * 34 + 2, 3)
+def test_compose_lays_out_a_header_and_titled_rows_of_tiles():
+    sheet = compose(
+        [[gradient(), gradient(channels=1)]] * 3, ["a", "b", "c"], ["raw", "X"], "", tile=32, gap=2
+    )
+    place = layout(3, 2, tile=32, gap=2)
+    assert sheet.shape == (place["height"], place["width"], 3)
+    assert sheet.shape == (2 * LINE + 2 + 3 * (LINE + 32 + 2) + 2, 2 * 34 + 2, 3)
     assert sheet.dtype == np.uint8
 
 
@@ -44,34 +47,49 @@ def test_evenly_spaced_includes_first_and_last():
     assert evenly_spaced([1, 2], 5) == [1, 2]
 
 
+def text_strip(text, width, left):
+    """`text` as the sheet writes it: Pillow's default font, black on a white line."""
+    strip = Image.new("RGB", (width, LINE), (255, 255, 255))
+    ImageDraw.Draw(strip).text((left, 0), text, fill=(0, 0, 0), font=ImageFont.load_default())
+    return np.asarray(strip)
+
+
 @needs_lossless
-def test_contact_sheet_shows_raw_images_beside_red_channels(workspace, tmp_path):
+def test_sheet_command_titles_rows_columns_and_counts_skipped_and_ignored_files(workspace):
     for index in range(5):
         write_image(workspace.raw / f"img{index}{EXT}", gradient(height=40, width=40, seed=index))
-    build(RedChannel())
-    output = tmp_path / "sheet.png"
+    (workspace.raw / f"broken{EXT}").write_bytes(b"not an image")
+    (workspace.raw / "notes.txt").write_text("not an image")
+    (workspace.raw / "more.txt").write_text("not an image")
+    run = run_command("run", "--working-dir", workspace.root, "--directory-tasks-lenient")
+    assert run.returncode == 0, run.stdout + run.stderr
+    output = workspace.root / "sheet.png"
 
-    shown = write_contact_sheet(str(output), count=3, tile=40)
+    result = run_command("sheet", "--working-dir", workspace.root, "--count", 3, "--output", output)
 
-    assert shown == ["img0", "img2", "img4"]
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("rows: img0, img2, img4\n")
     sheet = io.imread(output)
-    assert sheet.shape == (3 * 44 + 4, 2 * 44 + 4, 3)
-    raw_tile, red_tile = sheet[4:44, 4:44], sheet[4:44, 48:88]
+    place = layout(3, 3)  # raw, ToNumpy, RedChannel
+    assert sheet.shape == (place["height"], place["width"], 3)
+    width, gap, tile = place["width"], 4, 160
+    counts = "5 files; 1 skipped (unreadable), 2 ignored (not read)"
+    np.testing.assert_array_equal(sheet[:LINE], text_strip(counts, width, gap))
+    titles = sheet[LINE : 2 * LINE]
+    for column, title in enumerate(["raw", "ToNumpy", "RedChannel"]):
+        left = gap + column * (tile + gap)
+        expected = text_strip(title, width, left)[:, left : left + tile]
+        np.testing.assert_array_equal(titles[:, left : left + tile], expected)
+    for row, file_id in enumerate(["img0", "img2", "img4"]):
+        top = place["row_top"][row]
+        np.testing.assert_array_equal(sheet[top : top + LINE], text_strip(file_id, width, gap))
+    top = place["row_top"][0] + LINE
+    raw_tile = sheet[top : top + tile, gap : gap + tile]
+    red_tile = sheet[top : top + tile, 2 * (tile + gap) + gap : 3 * (tile + gap)]
     assert not np.array_equal(raw_tile[..., 0], raw_tile[..., 1])  # colour
     assert np.array_equal(red_tile[..., 0], red_tile[..., 1])  # the red channel, as gray
-    np.testing.assert_array_equal(red_tile[..., 0], gradient(height=40, width=40, seed=0)[..., 0])
 
 
 def test_contact_sheet_before_a_run_says_so(workspace, tmp_path):
     with pytest.raises(SheetError, match="run the pipeline first"):
         write_contact_sheet(str(tmp_path / "sheet.png"))
-
-
-def test_sheet_command_before_a_run_is_a_clear_error(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", PACKAGE, "sheet", "--working-dir", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2
-    assert "run the pipeline first" in result.stderr

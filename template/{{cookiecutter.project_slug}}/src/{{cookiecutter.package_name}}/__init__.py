@@ -2,4 +2,4 @@
 
 from {{ cookiecutter.package_name }} import luisy_fixes
 
-luisy_fixes.apply()
+luisy_fixes.install()

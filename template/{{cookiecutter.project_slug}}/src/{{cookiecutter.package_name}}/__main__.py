@@ -1,26 +1,55 @@
-"""Command line of this project: `python -m <package> samples|run|sheet`."""
+"""Command line of this project: samples, run and sheet.
+
+Only argparse is imported up front: `--help` answers at once, and luisy and luigi load when a
+command needs them.
+"""
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
-import luigi.configuration
-
 PACKAGE = __package__
 DEFAULT_WORKING_DIR = "data"
+# Options that go on to luisy and luigi; `run --help` names them.
+LUISY_OPTIONS = """\
+further options go to luisy and luigi, e.g.:
+  --directory-tasks-workers N   worker processes per task (0: all cores, 1: this process)
+  --directory-tasks-lenient     skip unreadable files (listed in the manifest) instead of failing
+  --directory-tasks-max-pixels N  refuse larger images before decoding them (0: no limit)
+  --dry-run                     show which tasks would run, run nothing (luisy)
+  --hash-update-mode            accept changed code without rerunning its tasks (luisy)
+  --workers N                   tasks luigi runs at once
+"""
 
 
-def raw_folder(working_dir):
-    """The folder the pipeline reads its images from."""
-    return Path(working_dir).resolve() / PACKAGE / "raw"
+def project_root():
+    """The folder of this project's pyproject.toml when the project is installed from its
+    folder (pip install -e), else None."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "src" / PACKAGE).is_dir():
+        return root
+    return None
+
+
+def wrong_folder_hint(args):
+    """How to get to the right folder when the default working dir is used outside the project
+    root, else ''."""
+    root = project_root()
+    if args.working_dir != DEFAULT_WORKING_DIR or root is None or Path.cwd() == root:
+        return ""
+    return f"; this is not the project's folder: run `cd {root}` first"
+
+
+def project_folder(working_dir):
+    """This project's folder in luisy's working dir (raw/, interim/ and final/ are in it)."""
+    return Path(working_dir).resolve() / PACKAGE
 
 
 def samples(args):
-    """Put the sample images into the raw folder."""
+    """Copy the sample images into the raw folder."""
     from {{ cookiecutter.package_name }}.commands.samples import SamplesError, add_samples
 
-    raw = raw_folder(args.working_dir)
+    raw = project_folder(args.working_dir) / "raw"
     try:
         added = add_samples(raw)
     except SamplesError as error:
@@ -30,47 +59,42 @@ def samples(args):
     return 0
 
 
-def run(args, luisy_args):
-    """Run the pipeline up to `args.task` with the luisy command line, hashing included."""
-    raw = raw_folder(args.working_dir)
+def run(args, words):
+    """Run every final task, or the tasks named, with luisy (hashing included)."""
+    raw = project_folder(args.working_dir) / "raw"
     if not raw.is_dir() or not any(path.is_file() for path in raw.rglob("*")):
-        print(
-            f"Error: no images in {raw}. Put your images there (subfolders are fine), or run"
-            f" `python -m {PACKAGE} samples --working-dir {args.working_dir}` for sample images.",
-            file=sys.stderr,
+        hint = wrong_folder_hint(args) or (
+            f". Put your images there (subfolders are fine), or run `python -m {PACKAGE}"
+            f" samples{working_dir_option(args)}` for sample images"
         )
+        print(f"Error: no images in {raw}{hint}", file=sys.stderr)
         return 2
-    from luisy.cli import luisy_run
+    from {{ cookiecutter.package_name }}.commands.logs import show_results_and_problems
 
-    _show_only_results_and_problems()
-    argv = [
-        "--module", f"{PACKAGE}.tasks", args.task,
-        "--working-dir", str(Path(args.working_dir).resolve()),
-        "--no-ask", "--local-scheduler",
-        *luisy_args,
-    ]  # fmt: skip
-    luisy_run(argv)
-    return 0
+    show_results_and_problems(args.verbose)  # before luisy loads
+    from {{ cookiecutter.package_name }}.commands.run import UnknownTaskError, run_tasks
 
-
-def _show_only_results_and_problems():
-    """Log warnings and errors, this package's task summaries and luigi's execution summary;
-    not luigi's and luisy's step-by-step INFO and DEBUG lines."""
-    luigi.configuration.get_config().set("core", "no_configure_logging", "true")
-    logging.getLogger().setLevel(logging.WARNING)
-    logging.getLogger(PACKAGE).setLevel(logging.INFO)
-    logging.getLogger("luigi-interface.luisy-interface").setLevel(logging.WARNING)
-    interface = logging.getLogger("luigi-interface")
-    interface.setLevel(logging.INFO)
-    interface.addFilter(
-        lambda record: (
-            record.levelno >= logging.WARNING or "Execution Summary" in record.getMessage()
+    try:
+        return run_tasks(
+            words, Path(args.working_dir).resolve(), verbose=args.verbose, traceback=args.traceback
         )
-    )
+    except UnknownTaskError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 2
+
+
+def working_dir_option(args):
+    """The --working-dir option as given, for a hint run from the same folder."""
+    return "" if args.working_dir == DEFAULT_WORKING_DIR else f" --working-dir {args.working_dir}"
 
 
 def sheet(args):
-    """Write a PNG contact sheet: sample raw images beside their red channels."""
+    """Write a PNG contact sheet: raw images beside every task's output, titled."""
+    final = project_folder(args.working_dir) / "final"
+    if not final.is_dir():
+        hint = wrong_folder_hint(args) or f": run `python -m {PACKAGE} run` first"
+        print(f"Error: no results in {final}{hint}", file=sys.stderr)
+        return 2
     from luisy import Config
 
     from {{ cookiecutter.package_name }}.commands.sheet import SheetError, write_contact_sheet
@@ -82,38 +106,68 @@ def sheet(args):
     except SheetError as error:
         print(f"Error: {error} (`python -m {PACKAGE} run`)", file=sys.stderr)
         return 2
-    print(f"Wrote {output}: raw image | red channel, one row each for {', '.join(shown)}")
+    print(f"Wrote {output}: raw images beside each task's output; rows: {', '.join(shown)}")
     return 0
 
 
-def main(argv=None):
-    """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog=f"python -m {PACKAGE}", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("samples", samples.__doc__),
-        ("run", run.__doc__),
-        ("sheet", sheet.__doc__),
-    ):
-        command = commands.add_parser(name, help=help_text, description=help_text)
-        command.add_argument(
+def parser():
+    """The command line, built from argparse alone."""
+    main = argparse.ArgumentParser(
+        prog=f"python -m {PACKAGE}",
+        description=f"Command line of {PACKAGE}: samples, run, sheet.",
+    )
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in (samples, run, sheet):
+        sub = commands.add_parser(
+            command.__name__,
+            help=command.__doc__,
+            description=command.__doc__,
+            allow_abbrev=False,  # other options pass on as written, never read as ours cut short
+        )
+        sub.add_argument(
             "--working-dir",
             default=DEFAULT_WORKING_DIR,
+            metavar="DIR",
             help=f"luisy's working directory (default: {DEFAULT_WORKING_DIR})",
         )
-    commands.choices["run"].add_argument(
-        "task", nargs="?", default="RedChannel", help="task to run (default: RedChannel)"
+    run_options = commands.choices["run"]
+    run_options.usage = (
+        f"python -m {PACKAGE} run [-h] [--working-dir DIR] [--verbose] [--traceback] [TASK ...]"
+        " [luisy and luigi options]"
     )
-    commands.choices["sheet"].add_argument("--count", type=int, default=6, help="rows (default: 6)")
-    commands.choices["sheet"].add_argument(
-        "--output", help="PNG file to write (default: <working-dir>/contact-sheet.png)"
+    run_options.epilog = LUISY_OPTIONS
+    run_options.formatter_class = argparse.RawDescriptionHelpFormatter
+    run_options.add_argument(
+        "--verbose", action="store_true", help="show luisy's and luigi's own output too"
     )
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "run":
-        return run(args, rest)
-    if rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    return samples(args) if args.command == "samples" else sheet(args)
+    run_options.add_argument(
+        "--traceback", action="store_true", help="show the stack of a failed task"
+    )
+    sheet_options = commands.choices["sheet"]
+    sheet_options.add_argument("--count", type=int, default=6, help="rows (default: 6)")
+    sheet_options.add_argument(
+        "--output", metavar="PNG", help="file to write (default: <working-dir>/contact-sheet.png)"
+    )
+    return main
+
+
+def main(argv=None):
+    """Parse the command line and run one command; Ctrl-C ends it with exit code 130."""
+    command_line = parser()
+    args, rest = command_line.parse_known_args(argv)
+    if args.command != "run" and rest:
+        command_line.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "run":
+            return run(args, rest)
+        return samples(args) if args.command == "samples" else sheet(args)
+    except KeyboardInterrupt:
+        print(
+            "Interrupted: nothing of the unfinished task was committed; earlier results are"
+            " as they were.",
+            file=sys.stderr,
+        )
+        return 130
 
 
 if __name__ == "__main__":

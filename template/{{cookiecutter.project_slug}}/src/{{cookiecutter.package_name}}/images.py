@@ -12,6 +12,8 @@ from PIL import Image, UnidentifiedImageError
 IMAGE_EXTENSIONS = (
     {%- for extension in extensions %}".{{ extension.lstrip('.') }}"{{ ", " if not loop.last }}{% endfor %}
     {%- if extensions | length == 1 %},{% endif %})
+# What the run says about files of other types in the raw folder.
+HOW_TO_READ_MORE = "add their extensions to IMAGE_EXTENSIONS in images.py"
 # The same list as a luisy directory-output regex, searched in each file name as luisy does.
 IMAGE_PATTERN = r"(?i)\.(" + "|".join(re.escape(ext[1:]) for ext in IMAGE_EXTENSIONS) + r")\Z"
 # Larger images are refused before they are decoded (a small file can decode to gigabytes).

@@ -1,6 +1,7 @@
 """The pipeline: a folder of images -> one array per image (interim) -> red channels (final).
 
-`python -m <package> run` runs it through the luisy command line:
+`python -m <package> run` runs every final task (`@luisy.final`) with luisy, hashing included;
+`run TASK` runs that one, as does the luisy command:
 `luisy --module <package>.tasks RedChannel --working-dir data --no-ask --local-scheduler`.
 """
 
@@ -9,6 +10,7 @@ import luisy
 from {{ cookiecutter.package_name }}.directory_tasks.settings import directory_tasks
 from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
 from {{ cookiecutter.package_name }}.images import (
+    HOW_TO_READ_MORE,
     IMAGE_PATTERN,
     read_image,
     red_channel,
@@ -24,7 +26,9 @@ def read_raw_image(filepath):
 
 # This project's make_directory_output: one target class per decorated task, read recursively
 # in sorted order (see luisy_fixes/compat.py); luisy's decorator of that name is left as it is.
-image_directory_output = make_directory_output(read_raw_image, regex_pattern=IMAGE_PATTERN)
+image_directory_output = make_directory_output(
+    read_raw_image, regex_pattern=IMAGE_PATTERN, unread_hint=HOW_TO_READ_MORE
+)
 
 
 @image_directory_output

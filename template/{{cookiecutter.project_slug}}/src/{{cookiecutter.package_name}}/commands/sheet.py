@@ -1,11 +1,18 @@
-"""A contact sheet: a sample of raw images next to their red channels, in one PNG to look at."""
+"""A contact sheet: a sample of raw images beside each task's output, in one PNG to look at.
+
+At the top, how many files the tasks skipped and did not read; then the column titles (raw and
+each task); each row is titled with its file's id.
+"""
 
 import os
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 from skimage import io, transform
 
 BACKGROUND = 1.0  # white
+LINE = 16  # pixels per line of text
+TEXT_COLOUR = (0, 0, 0)
 
 
 class SheetError(Exception):
@@ -43,17 +50,40 @@ def fit(image, size):
     return tile
 
 
-def compose(rows, tile=160, gap=4):
-    """One image of `rows`, each a list of images shown side by side, as 8-bit RGB."""
+def layout(rows, columns, tile=160, gap=4):
+    """{'width', 'height', 'header', 'row_top'}: pixel positions of a sheet with a header
+    (a line of counts, a line of column titles) and `rows` rows, each a title line above
+    `columns` tiles."""
+    header = 2 * LINE + gap
+    row_height = LINE + tile + gap
+    return {
+        "width": columns * (tile + gap) + gap,
+        "height": header + rows * row_height + gap,
+        "header": header,
+        "row_top": [header + gap + r * row_height for r in range(rows)],
+    }
+
+
+def compose(rows, row_titles, column_titles, counts, tile=160, gap=4):
+    """One 8-bit RGB image: `counts` (a line of text) and `column_titles` at the top, then
+    each of `rows` (a list of images shown side by side) under its title."""
     columns = max(len(row) for row in rows)
-    height = len(rows) * (tile + gap) + gap
-    width = columns * (tile + gap) + gap
-    sheet = np.full((height, width, 3), BACKGROUND)
+    place = layout(len(rows), columns, tile, gap)
+    sheet = np.full((place["height"], place["width"], 3), BACKGROUND)
     for r, row in enumerate(rows):
+        top = place["row_top"][r] + LINE
         for c, image in enumerate(row):
-            top, left = gap + r * (tile + gap), gap + c * (tile + gap)
+            left = gap + c * (tile + gap)
             sheet[top : top + tile, left : left + tile] = fit(to_display(image), tile)
-    return (sheet * 255).round().astype(np.uint8)
+    picture = Image.fromarray((sheet * 255).round().astype(np.uint8))
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default()
+    draw.text((gap, 0), counts, fill=TEXT_COLOUR, font=font)
+    for c, title in enumerate(column_titles):
+        draw.text((gap + c * (tile + gap), LINE), title, fill=TEXT_COLOUR, font=font)
+    for r, title in enumerate(row_titles):
+        draw.text((gap, place["row_top"][r]), title, fill=TEXT_COLOUR, font=font)
+    return np.asarray(picture)
 
 
 def evenly_spaced(items, count):
@@ -64,29 +94,62 @@ def evenly_spaced(items, count):
     return [items[position] for position in positions]
 
 
+def tasks_with_results():
+    """The directory tasks of tasks.py whose output is committed, in the order defined."""
+    from {{ cookiecutter.package_name }}.commands.run import project_tasks
+    from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
+
+    tasks = [cls() for cls in project_tasks().values() if issubclass(cls, DirectoryTask)]
+    return [task for task in tasks if task.output().exists()]
+
+
+def counts_line(manifests):
+    """'12 files; 1 skipped (unreadable), 6 ignored (not read)', over every task's manifest."""
+    skipped = sum(len(manifest["skipped"]) for manifest in manifests)
+    ignored = sum(len(manifest["ignored"]) for manifest in manifests)
+    files = max(len(manifest["files"]) for manifest in manifests)
+    return f"{files} files; {skipped} skipped (unreadable), {ignored} ignored (not read)"
+
+
 def write_contact_sheet(output, count=6, tile=160):
-    """Write a sheet of `count` raw images beside their red channels; return the ids shown.
+    """Write a sheet of `count` raw images beside every task's output; return the ids shown.
 
-    Uses luisy's configured working dir, like the tasks do.
+    Uses luisy's configured working dir, like the tasks do; writes nothing else.
     """
-    from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
+    from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
 
-    red_channel, to_numpy = RedChannel().output(), ToNumpy().output()
-    if not red_channel.exists():
-        raise SheetError(f"no results in {red_channel.folder} yet: run the pipeline first")
-    raw_folder = ExportDirectory().output().folder
-    sources = {entry["id"]: entry["source"] for entry in to_numpy.load()["files"]}
-    chosen = evenly_spaced(red_channel.load()["files"], count)
+    tasks = tasks_with_results()
+    readers = [task for task in tasks if not isinstance(task.input(), ManifestTarget)]
+    if not readers:
+        raise SheetError("no results yet: run the pipeline first")
+    raw_folder = readers[0].input().folder
+    manifests = {task.get_task_family(): task.output().load() for task in tasks}
+    sources = {entry["id"]: entry["source"] for entry in readers[0].output().load()["files"]}
+    columns = {
+        name: {entry["id"]: entry["file"] for entry in manifest["files"]}
+        for name, manifest in manifests.items()
+    }
+    shown = [id_ for id_ in sources if all(id_ in files for files in columns.values())]
+    chosen = evenly_spaced(shown, count)
+    if not chosen:
+        raise SheetError("no file has a result in every task yet: run the pipeline first")
     rows = [
-        [
-            io.imread(os.path.join(raw_folder, sources[entry["id"]])),
-            np.load(os.path.join(red_channel.folder, entry["file"]), allow_pickle=False),
+        [io.imread(os.path.join(raw_folder, sources[id_]))]
+        + [
+            np.load(
+                os.path.join(task.output().folder, columns[task.get_task_family()][id_]),
+                allow_pickle=False,
+            )
+            for task in tasks
         ]
-        for entry in chosen
+        for id_ in chosen
     ]
+    sheet = compose(
+        rows, chosen, ["raw", *columns], counts_line(list(manifests.values())), tile=tile
+    )
     folder, name = os.path.split(os.path.abspath(output))
     os.makedirs(folder, exist_ok=True)
     partial = os.path.join(folder, f".{name}.partial.png")
-    io.imsave(partial, compose(rows, tile=tile), check_contrast=False)
+    io.imsave(partial, sheet, check_contrast=False)
     os.replace(partial, os.path.join(folder, name))
-    return [entry["id"] for entry in chosen]
+    return chosen

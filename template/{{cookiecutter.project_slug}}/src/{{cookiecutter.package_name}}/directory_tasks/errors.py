@@ -21,7 +21,12 @@ ENVIRONMENT_ERRNOS = {
 }
 
 
-class EnvironmentFailure(Exception):
+class DirectoryTaskError(Exception):
+    """A directory task cannot run on its input, or the machine failed; nothing was committed.
+    `python -m <package> run` shows the message of these without a traceback."""
+
+
+class EnvironmentFailure(DirectoryTaskError):
     """The machine failed, not an input file; nothing was committed or recorded."""
 
 
@@ -77,10 +82,6 @@ def as_environment_failure(error, path):
     if isinstance(error, MemoryError):
         return OutOfMemoryError(path)
     return EnvironmentFailure(f"{type(error).__name__} while processing {path}: {error}")
-
-
-class DirectoryTaskError(Exception):
-    """A directory task cannot run on its input; nothing was committed."""
 
 
 class BadFilesError(DirectoryTaskError):

@@ -38,9 +38,28 @@ from {{ cookiecutter.package_name }}.directory_tasks.staging import (
     clean_up_if_free,
     keep_unchanged,
 )
+from {{ cookiecutter.package_name }}.directory_tasks.unread import describe_unread
 from {{ cookiecutter.package_name }}.directory_tasks.work import process_files
 
 logger = logging.getLogger(__name__)
+PACKAGE = __package__.split(".")[0]
+
+
+def empty_input_error(source, unread):
+    """The EmptyInputError for an input folder with no file to read: it names the files there
+    that the task does not read, if any, and how to read them."""
+    if unread:
+        records = [{"source": item.relative_path, "reason": item.problem} for item in unread]
+        hint = getattr(source, "unread_hint", "")
+        return EmptyInputError(
+            f"{os.path.normpath(source.folder)} holds no file this task reads, only files it"
+            f" does not read:"
+            f" {describe_unread(records, hint)}"
+        )
+    return EmptyInputError(
+        f"no input files in {source.folder}: put your files there (any depth of subfolders),"
+        f" or run `python -m {PACKAGE} samples` for sample images"
+    )
 
 
 class DirectoryTask(luisy.Task):
@@ -58,6 +77,12 @@ class DirectoryTask(luisy.Task):
 
     def transform(self, data):
         raise NotImplementedError
+
+    def get_outfile(self):
+        """The manifest's path, as luisy names it, without creating its folder as luisy does:
+        commands that only read (`sheet`) leave no empty folders; a run makes them."""
+        name, ending = self.get_file_name(), f".{self.target_cls.file_ending}"
+        return os.path.join(self.get_outdir(), name.removesuffix(ending) + ending)
 
     def complete(self):
         """Committed, upstream complete, the input folder as it was when committed, and (in
@@ -119,10 +144,7 @@ class DirectoryTask(luisy.Task):
         """Process the input's new and changed `files` (InputFiles; `unread`: those it does
         not read), keep the rest of the `previous` manifest's outputs, commit."""
         if not files:
-            raise EmptyInputError(
-                f"no input files in {source.folder}: put your files there (any depth of"
-                f" subfolders), or run `python -m {__package__} samples` for sample images"
-            )
+            raise empty_input_error(source, unread)
         settings = directory_tasks()
         staging = Staging(target)
         progress = Progress(self.get_task_family(), len(files))

@@ -1,10 +1,24 @@
 """Fixes that let luisy 1.4.7 run on today's Python and libraries (compat) and compute its
-hashes once per process (speedups). `apply()` installs both; importing the package does it."""
+hashes once per process (speedups).
 
-from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
+Importing this project's package calls `install()`: the filters for luisy's noise go in at once
+(noise.py), the fixes as soon as luisy is imported (at once if it already is). `apply()`
+installs the fixes now.
+"""
+
+# The filters go in with this import, before luisy loads.
+from {{ cookiecutter.package_name }}.luisy_fixes import noise  # noqa: F401
+from {{ cookiecutter.package_name }}.luisy_fixes.loading import after_luisy_loads
 
 
 def apply():
-    """Install the fixes into luisy (idempotent)."""
+    """Install the fixes into luisy (idempotent); imports luisy."""
+    from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
+
     compat.apply()
     speedups.apply()
+
+
+def install():
+    """Have the fixes installed before any code uses luisy, without importing luisy now."""
+    after_luisy_loads(apply)

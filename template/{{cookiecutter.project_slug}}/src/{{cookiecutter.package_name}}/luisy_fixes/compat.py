@@ -3,7 +3,8 @@
 luisy is archived upstream, so nothing here will be fixed there. Each fix names the breakage it
 answers and has a test in tests/test_luisy_compat.py that fails without it. Breakages answered by
 a dependency instead (grpcio, pipdeptree<4, setuptools<81) are explained next to the pins in
-pyproject.toml. `apply()` runs when this package is imported, before any task module uses luisy.
+pyproject.toml. `apply()` runs as soon as luisy is imported in a process that imported this
+package (see luisy_fixes/__init__.py).
 
 The fixes keep luisy's contract: luisy's own test suite (its 1.4.7 release) passes with them
 installed. Code that calls luisy's public functions gets luisy's behaviour, except where luisy
@@ -17,45 +18,14 @@ import hashlib
 import importlib.metadata
 import logging
 import os
-import re
 import sys
-import warnings
 
 import luigi
+import luisy.code_inspection as code_inspection
 import pandas as pd
+from luisy.targets import DirectoryTarget
 
 logger = logging.getLogger(__name__)
-
-# luisy and luigi log warnings that a local pipeline can do nothing about: five optional
-# variables (Azure storage and the like) at import, optional luigi modules (postgres, S3), and a
-# missing requirements.txt (hashing then reads the installed project's metadata, as intended).
-# The filters must be in place before luisy is first imported.
-_NOISE = re.compile(
-    r"Environment Variable \w+ not set!"
-    r"|Loading \w+ module without .*"
-    r"|No requirements.txt found.*"
-)
-
-
-def _not_noise(record):
-    return not _NOISE.fullmatch(record.getMessage())
-
-
-for _logger_name in ("luigi-interface", "luigi-interface.luisy-interface", "luisy.code_inspection"):
-    logging.getLogger(_logger_name).addFilter(_not_noise)
-
-# luisy's requirements-parser 0.5.0 imports pkg_resources, which setuptools 80 (the last release
-# that has it, see pyproject.toml) announces as deprecated on every run. Only that warning, only
-# from that import, is silenced.
-warnings.filterwarnings(
-    "ignore",
-    message="pkg_resources is deprecated as an API",
-    category=UserWarning,
-    module=r"requirements\.requirement\Z",
-)
-
-import luisy.code_inspection as code_inspection  # noqa: E402
-from luisy.targets import DirectoryTarget  # noqa: E402
 
 _original = {
     "is_standard": code_inspection.is_standard,
@@ -196,6 +166,8 @@ class SortedDirectoryTarget(DirectoryTarget):
     folders are skipped, it says which files it does not read and why, and a missing folder
     says where the files should go."""
 
+    unread_hint = ""  # how to have files of other types read, for messages
+
     @property
     def folder(self):
         """The folder whose files this target reads."""
@@ -249,8 +221,9 @@ class SortedDirectoryTarget(DirectoryTarget):
                 yield content
 
 
-def make_directory_output(read_file_func, regex_pattern=None):
+def make_directory_output(read_file_func, regex_pattern=None, unread_hint=""):
     """This project's version of luisy's decorator for an ExternalTask that reads a folder.
+    `unread_hint` tells a person how to have files of other types read.
 
     luisy's `make_directory_output` assigns the reader onto its one shared DirectoryTarget
     class, so with two decorated tasks the last one's reader is used for both. This one gives
@@ -275,6 +248,7 @@ def make_directory_output(read_file_func, regex_pattern=None):
             {
                 "read_file": read_file,
                 "regex_pattern": regex_pattern or "",
+                "unread_hint": unread_hint,
                 # Importable as <module>.<Task>.target_cls, so targets can go to worker processes.
                 "__module__": cls.__module__,
                 "__qualname__": f"{cls.__qualname__}.target_cls",

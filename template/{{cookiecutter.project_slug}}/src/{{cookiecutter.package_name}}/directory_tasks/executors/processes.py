@@ -78,12 +78,13 @@ def map_chunks(function, items, workers, chunk_size):
 
 
 def _map_in_pool(function, items, workers, chunk_size, context):
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=die_with_parent,
+        initializer=start_worker,
         initargs=(os.getpid(),),
-    ) as pool:
+    )
+    try:
         pending = set()
         for chunk in chunks(items, chunk_size):
             if len(pending) >= 2 * workers:
@@ -95,6 +96,32 @@ def _map_in_pool(function, items, workers, chunk_size, context):
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield future.result()
+    except BaseException:  # Ctrl-C, a failed chunk, the caller giving up: no more writes
+        stop_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def stop_workers(pool):
+    """End `pool`'s worker processes now, so that none writes after the caller cleans up."""
+    if hasattr(pool, "terminate_workers"):  # Python 3.14
+        pool.terminate_workers()
+        return
+    processes = list((pool._processes or {}).values())  # no public way before 3.14
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join()
+
+
+def start_worker(parent_pid):
+    """Worker start-up: Ctrl-C is for the parent, which stops the workers itself (a worker
+    would print its own traceback); and the worker ends with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
 
 
 def die_with_parent(parent_pid):

@@ -1,0 +1,112 @@
+"""`python -m <package>`: its help, and what it says and leaves when run from the wrong folder."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import {{ cookiecutter.package_name }}
+
+from conftest import PACKAGE, PROJECT_ROOT, run_command
+
+PACKAGE_FOLDER = Path({{ cookiecutter.package_name }}.__file__).resolve().parent
+INSTALLED_FROM_HERE = PACKAGE_FOLDER.parents[1] == PROJECT_ROOT
+
+
+def test_help_names_the_package_and_its_commands():
+    result = run_command("--help")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: python -m {PACKAGE} [-h] COMMAND ...")
+    for command in ("samples", "run", "sheet"):
+        assert f"\n    {command} " in result.stdout
+    assert "<package>" not in result.stdout and "args." not in result.stdout
+
+
+def test_run_help_says_where_further_options_go_and_names_them():
+    result = run_command("run", "--help")
+
+    assert result.returncode == 0, result.stderr
+    assert "[TASK ...]" in result.stdout
+    assert "further options go to luisy and luigi" in result.stdout
+    for option in ("--directory-tasks-workers N", "--directory-tasks-lenient", "--dry-run"):
+        assert option in result.stdout
+    assert "--verbose" in result.stdout and "--traceback" in result.stdout
+
+
+def test_help_loads_neither_luisy_nor_luigi():
+    """What makes help quick: luisy brings pandas, matplotlib and luigi (seconds)."""
+    code = (
+        "import sys\n"
+        f"from {PACKAGE}.__main__ import main\n"
+        "for argv in (['--help'], ['run', '--help'], ['sheet', '--help']):\n"
+        "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+        "heavy = {'luisy', 'luigi', 'pandas', 'numpy', 'skimage'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_luisy_gets_the_fixes_when_it_is_imported_after_the_package():
+    code = (
+        f"import {PACKAGE}, sys\n"
+        "assert 'luisy' not in sys.modules\n"
+        "import luisy.code_inspection as c\n"
+        f"from {PACKAGE}.luisy_fixes import compat\n"
+        "print(c.is_standard is compat.is_standard,"
+        " c.produce_node_hash is compat.produce_node_hash)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert result.stdout.splitlines()[-1] == "True True", result.stdout + result.stderr
+
+
+needs_project_folder = pytest.mark.skipif(
+    not INSTALLED_FROM_HERE, reason="the package is not installed from this folder (pip -e)"
+)
+
+
+@needs_project_folder
+@pytest.mark.parametrize(("command", "missing"), [("run", "images"), ("sheet", "results")])
+def test_from_the_wrong_folder_the_hint_says_where_to_go_and_nothing_is_created(
+    tmp_path, command, missing
+):
+    result = run_command(command, cwd=tmp_path)
+
+    assert result.returncode == 2
+    layer = "raw" if command == "run" else "final"
+    assert result.stderr.splitlines() == [
+        f"Error: no {missing} in {tmp_path / 'data' / PACKAGE / layer}; this is not the"
+        f" project's folder: run `cd {PROJECT_ROOT}` first"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sheet_before_a_run_creates_no_folders(tmp_path):
+    raw = tmp_path / PACKAGE / "raw"
+    raw.mkdir(parents=True)
+    (raw / "a.png").write_bytes(b"")
+
+    result = run_command("sheet", "--working-dir", tmp_path)
+
+    assert result.returncode == 2
+    final = tmp_path / PACKAGE / "final"
+    assert result.stderr.splitlines() == [
+        f"Error: no results in {final}: run `python -m {PACKAGE} run` first"
+    ]
+    assert sorted(path.name for path in (tmp_path / PACKAGE).iterdir()) == ["raw"]
+
+
+def test_run_without_images_points_to_samples_with_the_same_working_dir(tmp_path):
+    result = run_command("run", "--working-dir", tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"Error: no images in {tmp_path / PACKAGE / 'raw'}. Put your images there (subfolders"
+        f" are fine), or run `python -m {PACKAGE} samples --working-dir {tmp_path}` for sample"
+        " images"
+    ]
+    assert list(tmp_path.iterdir()) == []
