@@ -254,8 +254,10 @@ def test_prompts_on_a_terminal(tmp_path, monkeypatch):
     assert recorded["project_name"] == "Prompted" and recorded["description"] == "Given"
     assert recorded["author"] == "Ada"
     assert recorded["image_extensions"] == "png,tif"
-    assert "author (Your Name)" in result.stdout  # the prompts are seen here
-    assert "project_name" not in result.stdout and "description" not in result.stdout
+    assert "Author (Your Name)" in result.stdout  # the prompts are seen here
+    # each question says what format it expects
+    assert "Image extensions to read, comma-separated (e.g. png,jpg,tif)" in result.stdout
+    assert "Project name" not in result.stdout and "description" not in result.stdout
     assert result.stderr.count("image_extensions 'png, jpg, TIF' must be") == 1
 
 
