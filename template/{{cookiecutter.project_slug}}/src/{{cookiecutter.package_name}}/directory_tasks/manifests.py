@@ -1,5 +1,11 @@
 """A directory task's manifest: the JSON file that lists what the task committed.
 
+On disk, the files are stored as columns, one JSON list per field (`files.source`, `files.file`,
+and each fingerprint as one list per number): every run reads the manifest, which lists up to
+hundreds of thousands of files, and lists of strings and integers parse several times faster
+than an object per file. In memory, `files` is a list of entries (dicts with id, file, source,
+source_fingerprint, fingerprint).
+
 A manifest is data on disk that anyone can edit; a path in it that leaves the task's folder
 would make the next run read or write outside it. A manifest that fails `check_manifest` is
 treated as missing: the task is incomplete and runs again.
@@ -15,7 +21,7 @@ from luisy.targets import LocalTarget
 from {{ cookiecutter.package_name }}.directory_tasks.files import files_below, load_array, write_text_atomically
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 GENERATION_FILE = ".generation"
 
 
@@ -109,7 +115,7 @@ def read_manifest(path):
         return known[1]
     with open(path, encoding="utf-8") as handle:
         try:
-            manifest = json.load(handle)
+            manifest = from_columns(json.load(handle), path)
         except RecursionError:  # nested deeper than JSON a task writes: not ours
             raise ValueError(f"{path} is nested too deeply to be a manifest") from None
     check_manifest(manifest, path)
@@ -119,13 +125,80 @@ def read_manifest(path):
     return manifest
 
 
+FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
+
+
+def _transpose(rows, field):
+    """Lists of numbers (one per entry) as one list per position."""
+    if any(len(row) != len(rows[0]) for row in rows):
+        raise ValueError(f"the {field}s of one manifest must have one length")
+    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+
+
+def to_columns(entries):
+    """A manifest's file entries as it stores them: one list per field."""
+    return {
+        "file": [entry["file"] for entry in entries],
+        "fingerprint": _transpose([entry["fingerprint"] for entry in entries], "fingerprint"),
+        "source": [entry["source"] for entry in entries],
+        "source_fingerprint": _transpose(
+            [entry["source_fingerprint"] for entry in entries], "source_fingerprint"
+        ),
+    }
+
+
+def _rows(columns, count, field, path):
+    valid = type(columns) is list and (columns or not count)
+    valid = valid and all(
+        type(column) is list and len(column) == count and all(type(n) is int for n in column)
+        for column in columns
+    )
+    if not valid:
+        raise ManifestError(f"{path}: files.{field} must be lists of {count} integers")
+    return [list(row) for row in zip(*columns, strict=True)] if count else []
+
+
+def from_columns(manifest, path):
+    """A manifest read from `path` with its files as entries (ManifestError if they are not
+    columns of one length; check_manifest checks the rest)."""
+    columns = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(columns, dict) or sorted(columns) != list(FILE_FIELDS):
+        raise ManifestError(f"{path}: 'files' must hold the lists {', '.join(FILE_FIELDS)}")
+    files, sources = columns["file"], columns["source"]
+    if type(files) is not list or type(sources) is not list or len(files) != len(sources):
+        raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
+    _check_paths(files, "output", path)
+    entries = zip(
+        files,
+        sources,
+        _rows(columns["source_fingerprint"], len(files), "source_fingerprint", path),
+        _rows(columns["fingerprint"], len(files), "fingerprint", path),
+        strict=True,
+    )
+    manifest["files"] = [
+        {
+            "id": file.removesuffix(".npy"),
+            "file": file,
+            "source": source,
+            "source_fingerprint": source_fingerprint,
+            "fingerprint": fingerprint,
+        }
+        for file, source, source_fingerprint, fingerprint in entries
+    ]
+    return manifest
+
+
 def manifest_text(manifest):
-    """JSON with one line per file entry: quick to write for thousands of files, and a person
-    can still read and diff it."""
+    """JSON with one line per field of the files (see above) and per entry of the other lists:
+    quick to write and read for many thousand files; a person can still read it."""
     lines = []
     for key, value in sorted(manifest.items()):
         name = json.dumps(key)
-        if isinstance(value, list) and value:
+        if key == "files":
+            columns = to_columns(value)
+            fields = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in columns.items())
+            lines.append(name + ": {\n" + fields + "\n }")
+        elif isinstance(value, list) and value:
             items = ",\n".join(f"  {json.dumps(item, sort_keys=True)}" for item in value)
             lines.append(f"{name}: [\n{items}\n ]")
         else:
