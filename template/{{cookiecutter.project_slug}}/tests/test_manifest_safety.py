@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import (
     ManifestError,
     check_manifest,
-    from_columns,
     is_safe_relative,
 )
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import from_columns
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
 from conftest import EXT, Workspace, build, gradient, needs_lossless, run_luisy, write_image
