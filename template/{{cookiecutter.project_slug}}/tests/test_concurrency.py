@@ -44,7 +44,7 @@ def assert_consistent(space, reference):
     leftovers remain."""
     for task, layer in TASKS.items():
         manifest = json.loads((space.project / layer / f"{task}.json").read_text())
-        listed = {entry["file"] for entry in manifest["files"]}
+        listed = set(manifest["files"]["file"])
         assert set(committed_files(space, task)) == listed, task
         assert committed_files(space, task) == reference[task], task
         assert layer_contents(space.project / layer) == [task, f"{task}.json"]

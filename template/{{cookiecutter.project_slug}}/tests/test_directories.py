@@ -14,6 +14,7 @@ from {{ cookiecutter.package_name }}.directory_tasks.inputs import file_id
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     GENERATION_FILE,
     ManifestTarget,
+    from_columns,
     manifest_text,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.staging import Staging
@@ -224,22 +225,33 @@ def test_manifest_is_json_listing_committed_files(workspace):
     write_image(workspace.raw / f"a{EXT}", gradient())
     build(ToNumpy())
     data = json.loads((workspace.to_numpy.parent / "ToNumpy.json").read_text())
-    (entry,) = data["files"]
-    assert (entry["id"], entry["file"], entry["source"]) == ("a", "a.npy", f"a{EXT}")
+    files = data["files"]  # one list per field
+    assert (files["file"], files["source"]) == (["a.npy"], [f"a{EXT}"])
     stat = (workspace.raw / f"a{EXT}").stat()
-    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
-    assert entry["fingerprint"][0] == (workspace.to_numpy / "a.npy").stat().st_size
+    assert files["source_fingerprint"] == [[stat.st_size], [stat.st_mtime_ns], [stat.st_ctime_ns]]
+    assert files["fingerprint"][0] == [(workspace.to_numpy / "a.npy").stat().st_size]
     assert data["skipped"] == []
-    assert isinstance(ManifestTarget(path=str(workspace.to_numpy) + ".json").read(), list)
+    target = ManifestTarget(path=str(workspace.to_numpy) + ".json")
+    (entry,) = target.load()["files"]
+    assert (entry["id"], entry["file"], entry["source"]) == ("a", "a.npy", f"a{EXT}")
+    assert entry["source_fingerprint"] == [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+    assert target.read() == [str(workspace.to_numpy / "a.npy")]
 
 
-def test_manifest_text_is_json_with_a_line_per_entry():
+def test_manifest_text_stores_files_as_columns_and_reads_back():
+    entries = [
+        {"id": f"d/a{i}", "file": f"d/a{i}.npy", "source": f"d/a{i}.png",
+         "source_fingerprint": [i, 10 + i, 20 + i], "fingerprint": [30 + i, 40 + i]}
+        for i in range(1000)
+    ]  # fmt: skip
     manifest = {
         "task": 'To"Numpy',
-        "files": [{"id": f"a{i}", "file": f"a{i}.npy"} for i in range(3)],
-        "skipped": [],
-        "manifest_version": 1,
+        "files": entries,
+        "skipped": [{"source": "bad.png", "source_fingerprint": [0, 1, 2], "reason": "empty"}],
+        "ignored": [],
+        "generation": "g",
+        "manifest_version": 2,
     }
     text = manifest_text(manifest)
-    assert json.loads(text) == manifest
-    assert sum('"id": "a' in line for line in text.splitlines()) == 3
+    assert len(text.splitlines()) < 20
+    assert from_columns(json.loads(text), "ToNumpy.json") == manifest

@@ -116,7 +116,7 @@ def test_a_strict_run_retries_files_a_lenient_run_skipped(tmp_path):
     write_image(space.raw / f"bad{EXT}", gradient(seed=1))
     assert run_luisy(space.root, "ToNumpy").returncode == 0
     manifest = json.loads((space.project / "interim" / "ToNumpy.json").read_text())
-    assert manifest["skipped"] == [] and len(manifest["files"]) == 2
+    assert manifest["skipped"] == [] and len(manifest["files"]["file"]) == 2
 
 
 @luisy.interim

@@ -1,6 +1,7 @@
 """A run killed at any step of its commit, leftovers, output collisions and permissions."""
 
 import itertools
+import json
 import os
 import signal
 import stat
@@ -219,3 +220,26 @@ def test_a_manifest_that_cannot_be_written_puts_the_earlier_result_back(workspac
     np.testing.assert_array_equal(np.load(workspace.to_numpy / "a.npy"), before)
     assert (workspace.to_numpy.parent / "ToNumpy.json").read_bytes() == manifest
     assert layer_contents(workspace.to_numpy.parent) == ["ToNumpy", "ToNumpy.json"]
+
+
+def test_a_journal_that_is_not_ours_is_removed_unread(workspace, caplog):
+    """A journal naming paths outside the task's folder is never acted on."""
+    write_image(workspace.raw / f"a{EXT}", gradient())
+    build(ToNumpy())
+    layer = workspace.to_numpy.parent
+    outside = workspace.root / "keep.npy"
+    outside.write_bytes(b"not the task's")
+    journal = {
+        "generation": "1",
+        "previous": "0",
+        "staging": ".ToNumpy.staging-x",
+        "retired": ["../../keep.npy"],
+        "moved_in": [],
+    }
+    (layer / ".ToNumpy.journal").write_text(json.dumps(journal))
+
+    assert ToNumpy().complete()
+
+    assert outside.read_bytes() == b"not the task's"
+    assert layer_contents(layer) == ["ToNumpy", "ToNumpy.json"]
+    assert "is not a journal of this task" in caplog.text

@@ -5,11 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import (
     ManifestError,
     check_manifest,
     is_safe_relative,
 )
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import from_columns
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
 from conftest import EXT, Workspace, build, gradient, needs_lossless, run_luisy, write_image
@@ -25,6 +26,24 @@ def test_unsafe_paths_are_refused(path):
     manifest = {"files": [entry], "skipped": [], "ignored": [], "generation": "g"}
     with pytest.raises(ManifestError, match="unsafe or missing output path"):
         check_manifest(manifest, "ToNumpy.json")
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [],
+        {"file": ["a.npy", "b.npy"], "source": ["a.png"], "fingerprint": [[1, 2]],
+         "source_fingerprint": [[1]]},
+        {"file": ["a.npy"], "source": ["a.png"], "fingerprint": [[1, 2]],
+         "source_fingerprint": [[1]]},
+        {"file": ["a.npy"], "source": ["a.png"], "fingerprint": [[True]],
+         "source_fingerprint": [[1]]},
+        {"file": ["a.npy"], "source": ["a.png"], "fingerprint": [], "source_fingerprint": [[1]]},
+    ],
+)  # fmt: skip
+def test_file_columns_of_other_shapes_are_refused(files):
+    with pytest.raises(ManifestError):
+        from_columns({"files": files, "skipped": [], "ignored": []}, "ToNumpy.json")
 
 
 def test_plain_relative_paths_are_accepted():
@@ -45,7 +64,7 @@ def test_a_manifest_pointing_outside_its_folder_is_never_followed(tmp_path):
     before = outside.read_bytes()
     manifest_path = space.to_numpy.parent / "ToNumpy.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["files"][0]["file"] = "../../../../x.npy"
+    manifest["files"]["file"][0] = "../../../../x.npy"
     manifest_path.write_text(json.dumps(manifest))
 
     result = run_luisy(space.root)
@@ -54,7 +73,7 @@ def test_a_manifest_pointing_outside_its_folder_is_never_followed(tmp_path):
     assert outside.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "x.npy"]
     repaired = json.loads(manifest_path.read_text())
-    assert [entry["file"] for entry in repaired["files"]] == ["a.npy", "b.npy"]
+    assert repaired["files"]["file"] == ["a.npy", "b.npy"]
     for name, image in images.items():
         np.testing.assert_array_equal(np.load(space.red_channel / f"{name}.npy"), image[..., 0])
 

@@ -101,7 +101,7 @@ def test_odd_files_are_reported_not_read_and_nothing_hangs(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((space.project / "interim" / "ToNumpy.json").read_text())
-    assert [entry["source"] for entry in manifest["files"]] == [f"good{EXT}", f"new\nline{EXT}"]
+    assert manifest["files"]["source"] == [f"good{EXT}", f"new\nline{EXT}"]
     skipped = {entry["source"]: entry["reason"] for entry in manifest["skipped"]}
     assert skipped == {
         f"broken{EXT}": "a broken symbolic link (what it points to does not exist)",

@@ -1,7 +1,6 @@
 """Writing and moving files so that readers never see half of one."""
 
 import os
-import shutil
 import uuid
 
 import numpy as np
@@ -24,14 +23,6 @@ def move_file(source, destination):
     os.makedirs(os.path.dirname(destination), exist_ok=True)
     os.replace(source, destination)
     return destination
-
-
-def link_file(source, destination):
-    """Make `destination` the same file as `source` (a hard link: no copy, same mtime)."""
-    try:
-        os.link(source, destination)
-    except OSError:  # a filesystem without hard links
-        shutil.copy2(source, destination)
 
 
 def write_text_atomically(path, text):

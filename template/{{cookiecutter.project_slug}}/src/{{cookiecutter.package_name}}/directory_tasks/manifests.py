@@ -1,93 +1,34 @@
 """A directory task's manifest: the JSON file that lists what the task committed.
 
-A manifest is data on disk that anyone can edit; a path in it that leaves the task's folder
-would make the next run read or write outside it. A manifest that fails `check_manifest` is
-treated as missing: the task is incomplete and runs again.
+On disk, the files are stored as columns, one JSON list per field (`files.source`, `files.file`,
+and each fingerprint as one list per number): every run reads the manifest, which lists up to
+hundreds of thousands of files, and lists of strings and integers parse several times faster
+than an object per file. In memory, `files` is a list of entries (dicts with id, file, source,
+source_fingerprint, fingerprint).
+
+A manifest is data on disk that anyone can edit: it is checked (manifest_checks.py) before any
+of its paths is used, and one that fails is treated as missing.
 """
 
+import contextlib
+import gc
 import json
 import os
-import re
 import shutil
 
 from luisy.targets import LocalTarget
 
 from {{ cookiecutter.package_name }}.directory_tasks.files import files_below, load_array, write_text_atomically
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
+from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import (
+    ManifestError,
+    check_files,
+    check_manifest,
+    check_paths,
+)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 GENERATION_FILE = ".generation"
-
-
-class ManifestError(ValueError):
-    """A manifest is malformed or names a path outside its task's folder."""
-
-
-def is_safe_relative(path):
-    """True for a plain relative path with '/' separators that stays inside its folder."""
-    if not isinstance(path, str) or not path or "\0" in path or path.startswith("/"):
-        return False
-    return all(part not in ("", ".", "..") for part in path.split("/"))
-
-
-# A path part that is empty, "." or "..", in paths joined with NUL (which no path may hold).
-_UNSAFE_PART = re.compile(r"(?:\A|[\0/])\.{0,2}(?=[\0/]|\Z)")
-
-
-def _check_paths(paths, what, where):
-    """Raise ManifestError unless every one of `paths` is_safe_relative (checked together: a
-    manifest of many thousand entries is read on every run)."""
-    joined = "\0".join(path if type(path) is str else "\0" for path in paths)
-    if paths and (joined.count("\0") != len(paths) - 1 or _UNSAFE_PART.search(joined)):
-        bad = next(path for path in paths if not is_safe_relative(path))
-        raise ManifestError(f"{where}: unsafe or missing {what} path {bad!r}")
-
-
-def _is_fingerprint(value):
-    return type(value) is list and all(type(number) is int for number in value)
-
-
-def _check_entries(entries, where):
-    if not all(type(entry) is dict for entry in entries):
-        bad = next(entry for entry in entries if type(entry) is not dict)
-        raise ManifestError(f"{where}: an entry must be an object, got {bad!r}")
-    _check_paths([entry.get("source") for entry in entries], "source", where)
-    for entry in entries:
-        if not _is_fingerprint(entry.get("source_fingerprint")):
-            raise ManifestError(
-                f"{where}: a fingerprint must be a list of integers, got"
-                f" {entry.get('source_fingerprint')!r}"
-            )
-
-
-def check_manifest(manifest, path):
-    """Raise ManifestError unless `manifest` (read from `path`) is well formed and every path
-    in it is relative and inside the task's folder."""
-    if not isinstance(manifest, dict):
-        raise ManifestError(f"{path}: not a JSON object")
-    for key in ("files", "skipped", "ignored"):
-        if not isinstance(manifest.get(key), list):
-            raise ManifestError(f"{path}: {key!r} must be a list")
-    if not isinstance(manifest.get("generation"), str):
-        raise ManifestError(f"{path}: 'generation' must be a string")
-    files = manifest["files"]
-    _check_entries(files + manifest["skipped"] + manifest["ignored"], path)
-    written = [entry.get("file") for entry in files]
-    _check_paths(written, "output", path)
-    if not all(file.endswith(".npy") for file in written):
-        bad = next(file for file in written if not file.endswith(".npy"))
-        raise ManifestError(f"{path}: unsafe or missing output path {bad!r}")
-    if len(set(written)) != len(written):
-        seen = set()
-        twice = next(file for file in written if file in seen or seen.add(file))
-        raise ManifestError(f"{path}: {twice!r} is listed twice")
-    for entry in files:
-        if type(entry.get("id")) is not str:
-            raise ManifestError(f"{path}: entry {entry['file']!r} has no id")
-        if not _is_fingerprint(entry.get("fingerprint")):
-            raise ManifestError(
-                f"{path}: a fingerprint must be a list of integers, got {entry['fingerprint']!r}"
-            )
 
 
 # path -> (version, manifest): the manifests this process read or wrote last, so that each
@@ -112,20 +53,105 @@ def read_manifest(path):
             manifest = json.load(handle)
         except RecursionError:  # nested deeper than JSON a task writes: not ours
             raise ValueError(f"{path} is nested too deeply to be a manifest") from None
-    check_manifest(manifest, path)
+    files = from_columns(manifest, path)["files"]  # checks the files as columns
+    check_manifest({**manifest, "files": []}, path)  # and the rest
+    manifest["files"] = files
     if len(_known) >= 64:
         _known.clear()
     _known[path] = (version, manifest)
     return manifest
 
 
+FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
+
+
+def _transpose(rows, field):
+    """Lists of numbers (one per entry) as one list per position."""
+    if any(len(row) != len(rows[0]) for row in rows):
+        raise ValueError(f"the {field}s of one manifest must have one length")
+    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+
+
+def to_columns(entries):
+    """A manifest's file entries as it stores them: one list per field."""
+    return {
+        "file": [entry["file"] for entry in entries],
+        "fingerprint": _transpose([entry["fingerprint"] for entry in entries], "fingerprint"),
+        "source": [entry["source"] for entry in entries],
+        "source_fingerprint": _transpose(
+            [entry["source_fingerprint"] for entry in entries], "source_fingerprint"
+        ),
+    }
+
+
+def _rows(columns, count, field, path):
+    valid = type(columns) is list and (columns or not count)
+    valid = valid and all(
+        type(column) is list and len(column) == count and all(type(n) is int for n in column)
+        for column in columns
+    )
+    if not valid:
+        raise ManifestError(f"{path}: files.{field} must be lists of {count} integers")
+    return [list(row) for row in zip(*columns, strict=True)] if count else []
+
+
+def from_columns(manifest, path):
+    """A manifest read from `path` with its files as entries, checked as check_manifest checks
+    them (ManifestError); check_manifest checks the rest."""
+    columns = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(columns, dict) or sorted(columns) != list(FILE_FIELDS):
+        raise ManifestError(f"{path}: 'files' must hold the lists {', '.join(FILE_FIELDS)}")
+    files, sources = columns["file"], columns["source"]
+    if type(files) is not list or type(sources) is not list or len(files) != len(sources):
+        raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
+    check_files(files, [], path)
+    check_paths(sources, "source", path)
+    with _collector_paused():
+        entries = zip(
+            files,
+            sources,
+            _rows(columns["source_fingerprint"], len(files), "source_fingerprint", path),
+            _rows(columns["fingerprint"], len(files), "fingerprint", path),
+            strict=True,
+        )
+        manifest["files"] = [
+            {
+                "id": file.removesuffix(".npy"),
+                "file": file,
+                "source": source,
+                "source_fingerprint": source_fingerprint,
+                "fingerprint": fingerprint,
+            }
+            for file, source, source_fingerprint, fingerprint in entries
+        ]
+    return manifest
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Keep Python's cycle collector off while many small containers are made: none of them
+    is in a cycle, and each collection it starts meanwhile walks every object of the process
+    (luisy, pandas, matplotlib), which for many thousand files took longer than the work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def manifest_text(manifest):
-    """JSON with one line per file entry: quick to write for thousands of files, and a person
-    can still read and diff it."""
+    """JSON with one line per field of the files (see above) and per entry of the other lists:
+    quick to write and read for many thousand files; a person can still read it."""
     lines = []
     for key, value in sorted(manifest.items()):
         name = json.dumps(key)
-        if isinstance(value, list) and value:
+        if key == "files":
+            columns = to_columns(value)
+            fields = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in columns.items())
+            lines.append(name + ": {\n" + fields + "\n }")
+        elif isinstance(value, list) and value:
             items = ",\n".join(f"  {json.dumps(item, sort_keys=True)}" for item in value)
             lines.append(f"{name}: [\n{items}\n ]")
         else:
