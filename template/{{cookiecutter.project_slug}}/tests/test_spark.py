@@ -348,3 +348,19 @@ def test_a_full_disk_under_local_spark_stops_the_run_naming_the_folder(tmp_path)
     assert "the outputs need about" in output
     assert "could not be processed" not in output and "Py4J" not in output
     assert "ToNumpy.json" not in result.stdout.splitlines()
+
+
+def test_spark_that_cannot_start_says_so_and_commits_nothing(tmp_path):
+    space = Workspace(tmp_path / "data")
+    add_images(space.raw, count=2)
+
+    result = run_luisy(
+        space.root, "ToNumpy", "--directory-tasks-executor", "spark",
+        env=loopback_environment(JAVA_HOME=str(tmp_path / "no-java")),
+    )  # fmt: skip
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "could not start Spark with the master 'local[*]'" in output
+    assert "Spark needs Java 17" in output
+    assert not (space.project / "interim" / "ToNumpy.json").exists()

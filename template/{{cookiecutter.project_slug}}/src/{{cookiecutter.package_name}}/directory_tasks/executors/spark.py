@@ -67,12 +67,19 @@ def spark_session(master):
     if master.startswith("local"):  # executors run in this process: listen on loopback only
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # a line per finished job otherwise
-    session = (
+    builder = (
         SparkSession.builder.master(master)
         .appName(f"{PACKAGE} directory tasks")
         .config("spark.ui.showConsoleProgress", "false")  # directory tasks show their own
-        .getOrCreate()
     )
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:
+        raise DirectoryTaskError(
+            f"could not start Spark with the master {master!r} ({str(error).strip()[:300]})."
+            " Spark needs Java 17 (java on the PATH, or JAVA_HOME); check"
+            " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes"
+        ) from error
     atexit.register(session.stop)
     return session
 
@@ -81,6 +88,9 @@ class SparkExecutor:
     """Runs chunks of work as Spark tasks of `session`."""
 
     name = "spark"
+    # Files per partition at most: a Spark task costs tens of milliseconds to schedule and
+    # start, so partitions are larger than the process pool's chunks.
+    max_chunk = 512
 
     def __init__(self, session):
         self.context = session.sparkContext
