@@ -186,8 +186,8 @@ def spark_failure(error):
     if missing:
         return SparkJobError(
             f"the Spark executors cannot import {missing.group(1)!r}: install this project on"
-            f" them (its wheel, `pip wheel --no-deps .`, as a cluster library or with"
-            f" spark.submit.pyFiles / --py-files); nothing was committed or recorded"
+            " them (its wheel, `pip wheel --no-deps .`, as a cluster library or with"
+            " spark.submit.pyFiles / --py-files); nothing was committed or recorded"
         )
     if "Python worker exited unexpectedly" in text:
         return WorkerDiedError(
@@ -197,9 +197,7 @@ def spark_failure(error):
             " spark.executor.cores)"
         )
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    python_error = [line for line in lines if re.match(r"^\w+(Error|Exception)\b", line)]
-    reason = (python_error or lines or [type(error).__name__])[-1]
-    for line in lines:
-        if "Job aborted" in line and not python_error:
-            reason = line.lstrip(": ")
+    python_errors = [line for line in lines if re.match(r"^\w+(Error|Exception)\b", line)]
+    aborted = [line.lstrip(": ") for line in lines if "Job aborted" in line]
+    reason = (python_errors or aborted or lines or [type(error).__name__])[-1]
     return SparkJobError(f"the Spark job failed: {reason[:500]}; nothing was committed or recorded")
