@@ -55,33 +55,34 @@ def on_spark(cluster, working_dir, task="RedChannel", *extra):
 # The misbehaving tasks of spark_tasks.py run with luigi alone: luisy's hashing would want the
 # project itself in a requirements file, as an import of that module.
 BUILD = """
+import importlib
 import sys
 import luigi
-import spark_tasks
 from luisy import Config
 Config().set_param("working_dir", sys.argv[1])
 config = luigi.configuration.get_config()
 config.set("directory_tasks", "executor", "spark")
 config.set("directory_tasks", "spark_master", sys.argv[3])
-sys.exit(0 if luigi.build([getattr(spark_tasks, sys.argv[2])()], local_scheduler=True) else 1)
+task = getattr(importlib.import_module(sys.argv[4]), sys.argv[2])()
+sys.exit(0 if luigi.build([task], local_scheduler=True) else 1)
 """
 
 
-def start_build(cluster, working_dir, task):
-    """Start `task` of spark_tasks.py on `cluster` in another process; output in .stdout."""
+def start_build(cluster, working_dir, task, module="spark_tasks", env=None):
+    """Start `task` of `module` on `cluster` in another process; output in .stdout."""
     return subprocess.Popen(
-        [sys.executable, "-c", BUILD, str(working_dir), task, cluster.master_url],
+        [sys.executable, "-c", BUILD, str(working_dir), task, cluster.master_url, module],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=cluster.environment(),
+        env=env or cluster.environment(),
     )
 
 
-def build(cluster, working_dir, task):
-    """Run `task` of spark_tasks.py on `cluster` to the end; return (exit code, output)."""
-    process = start_build(cluster, working_dir, task)
+def build(cluster, working_dir, task, module="spark_tasks", env=None):
+    """Run `task` of `module` on `cluster` to the end; return (exit code, output)."""
+    process = start_build(cluster, working_dir, task, module, env)
     output, _ = process.communicate(timeout=600)
     return process.returncode, output
 
@@ -195,6 +196,24 @@ def test_memory_error_on_an_executor_is_the_same_clear_error(tmp_path, spark_clu
     assert f"OutOfMemoryError: out of memory while processing {space.raw / f'img5{EXT}'}" in output
     assert "Py4J" not in output and "org.apache.spark" not in output
     assert not (space.project / "interim" / "Hungry.json").exists()
+
+
+def test_executors_that_cannot_import_the_code_say_what_to_do(tmp_path, spark_cluster):
+    space = Workspace(tmp_path / "data")
+    add_images(space.raw, count=4)
+    # A task in a module only the driver can import, as when the wheel is not on the cluster.
+    (tmp_path / "driver_only.py").write_text(
+        "from spark_tasks import Slow\n\n\nclass DriverOnly(Slow):\n    pass\n"
+    )
+    environment = spark_cluster.environment()
+    environment["PYTHONPATH"] += os.pathsep + str(tmp_path)
+
+    code, output = build(spark_cluster, space.root, "DriverOnly", "driver_only", environment)
+
+    assert code != 0
+    assert "the Spark executors cannot import 'driver_only'" in output
+    assert "--py-files" in output and "Py4J" not in output
+    assert not (space.project / "interim" / "DriverOnly.json").exists()
 
 
 def test_a_python_worker_killed_mid_work_is_retried(tmp_path, spark_cluster):
@@ -348,3 +367,19 @@ def test_a_full_disk_under_local_spark_stops_the_run_naming_the_folder(tmp_path)
     assert "the outputs need about" in output
     assert "could not be processed" not in output and "Py4J" not in output
     assert "ToNumpy.json" not in result.stdout.splitlines()
+
+
+def test_spark_that_cannot_start_says_so_and_commits_nothing(tmp_path):
+    space = Workspace(tmp_path / "data")
+    add_images(space.raw, count=2)
+
+    result = run_luisy(
+        space.root, "ToNumpy", "--directory-tasks-executor", "spark",
+        env=loopback_environment(JAVA_HOME=str(tmp_path / "no-java")),
+    )  # fmt: skip
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "could not start Spark with the master 'local[*]'" in output
+    assert "Spark needs Java 17" in output
+    assert not (space.project / "interim" / "ToNumpy.json").exists()

@@ -136,7 +136,7 @@ class DirectoryTask(luisy.Task):
             return
         executor = open_executor(settings)
         executor.check_shared(staging.folder)  # before any work: it fails at once if not
-        chunk_size = max(1, min(64, len(files) // (4 * executor.slots)))
+        chunk_size = max(1, min(executor.max_chunk, len(files) // (4 * executor.slots)))
         work = functools.partial(process_files, self, source, staging.folder)
         yield from executor.map_chunks(work, files, chunk_size)
 

@@ -1,7 +1,8 @@
 """Where a directory task's per-file work runs: `processes` (a pool on this machine) or `spark`.
 
 An executor is an object with
-- `slots`: how many chunks of files it runs at once (directory tasks size the chunks by it);
+- `slots`: how many chunks of files it runs at once, and `max_chunk`, the most files worth
+  putting in one chunk (directory tasks size the chunks by both);
 - `check_shared(folder)`: raise, before any work, when its workers cannot write into `folder`
   as this process sees it;
 - `map_chunks(work, items, chunk_size)`: an iterator of `work(chunk)` over consecutive chunks

@@ -28,6 +28,7 @@ class ProcessExecutor:
     """The executor `processes`: a pool of `workers` processes on this machine."""
 
     name = "processes"
+    max_chunk = 64  # files per chunk: a chunk costs a pickle round trip, about a millisecond
 
     def __init__(self, workers):
         self.slots = workers

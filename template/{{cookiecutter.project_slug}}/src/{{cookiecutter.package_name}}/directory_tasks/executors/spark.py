@@ -67,12 +67,19 @@ def spark_session(master):
     if master.startswith("local"):  # executors run in this process: listen on loopback only
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     logging.getLogger("py4j").setLevel(logging.WARNING)  # a line per finished job otherwise
-    session = (
+    builder = (
         SparkSession.builder.master(master)
         .appName(f"{PACKAGE} directory tasks")
         .config("spark.ui.showConsoleProgress", "false")  # directory tasks show their own
-        .getOrCreate()
     )
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:
+        raise DirectoryTaskError(
+            f"could not start Spark with the master {master!r} ({str(error).strip()[:300]})."
+            " Spark needs Java 17 (java on the PATH, or JAVA_HOME); check"
+            " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes"
+        ) from error
     atexit.register(session.stop)
     return session
 
@@ -81,6 +88,9 @@ class SparkExecutor:
     """Runs chunks of work as Spark tasks of `session`."""
 
     name = "spark"
+    # Files per partition at most: a Spark task costs tens of milliseconds to schedule and
+    # start, so partitions are larger than the process pool's chunks.
+    max_chunk = 512
 
     def __init__(self, session):
         self.context = session.sparkContext
@@ -176,8 +186,8 @@ def spark_failure(error):
     if missing:
         return SparkJobError(
             f"the Spark executors cannot import {missing.group(1)!r}: install this project on"
-            f" them (its wheel, `pip wheel --no-deps .`, as a cluster library or with"
-            f" spark.submit.pyFiles / --py-files); nothing was committed or recorded"
+            " them (its wheel, `pip wheel --no-deps .`, as a cluster library or with"
+            " spark.submit.pyFiles / --py-files); nothing was committed or recorded"
         )
     if "Python worker exited unexpectedly" in text:
         return WorkerDiedError(
@@ -187,9 +197,7 @@ def spark_failure(error):
             " spark.executor.cores)"
         )
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    python_error = [line for line in lines if re.match(r"^\w+(Error|Exception)\b", line)]
-    reason = (python_error or lines or [type(error).__name__])[-1]
-    for line in lines:
-        if "Job aborted" in line and not python_error:
-            reason = line.lstrip(": ")
+    python_errors = [line for line in lines if re.match(r"^\w+(Error|Exception)\b", line)]
+    aborted = [line.lstrip(": ") for line in lines if "Job aborted" in line]
+    reason = (python_errors or aborted or lines or [type(error).__name__])[-1]
     return SparkJobError(f"the Spark job failed: {reason[:500]}; nothing was committed or recorded")
