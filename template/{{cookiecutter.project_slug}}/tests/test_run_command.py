@@ -207,7 +207,7 @@ def test_documented_option_forms_work_as_written(space, options):
 
 def readme_run_options():
     """The options of every `python -m <package> run ...` line in the README, as written."""
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").replace("\\\n", " ")
     lines = re.findall(rf"^python -m {PACKAGE} run\b([^#\n]*)", text, flags=re.MULTILINE)
     return sorted({line.strip() for line in lines})
 
@@ -216,6 +216,8 @@ def readme_run_options():
 def test_every_run_line_of_the_readme_works_as_written(tmp_path, options):
     space = Workspace(tmp_path / "data")
     add_images(space)
+    if "<" in options:
+        pytest.skip(f"holds a placeholder to fill in: {options}")
     named = [word for word in options.split() if word[:1].isupper()]
     if any(not hasattr(tasks, name) for name in named):
         pytest.skip(f"names a task this project does not have: {options}")
