@@ -14,12 +14,20 @@ real images), bakes and installs a project from the bundled template, and measur
 and the growth of reruns with the folder: D and E on folders of tiny (32x32) images, 4,000 and
 40,000 of them (--growth-files), with the same 40 files added for each D (median of 3 rounds).
 
+and, unless --skip-spark, the Spark executor beside the process pool: a standalone cluster on
+127.0.0.1 (one worker, all cores, started from pyspark with the generated project's test
+helper tests/spark_cluster.py), and A with `--directory-tasks-executor spark` on it, at N and at
+a small n, each the median of --spark-repeats runs. Each executor's per-file cost is the slope
+between the two and its start-up the rest: per-file = (wall(N) - wall(n)) / (N - n),
+start-up = wall(n) - n x per-file.
+
 Peak memory is the largest sum of proportional set sizes (PSS: shared pages split between the
 processes that share them, so forked workers are not counted twice) over the measured process
 and its children, sampled every 250 ms (reading PSS is costly enough to slow what it measures).
 
     python benchmarks/bench_pipeline.py --files 4000 [--c-files 400] [--small-files 400]
-        [--growth-files 4000,40000] [--skip-c] [--skip-growth]
+        [--growth-files 4000,40000] [--skip-c] [--skip-growth] [--skip-spark]
+        [--spark-small-files 200] [--spark-repeats 3]
 """
 
 import argparse
@@ -142,10 +150,12 @@ def resident(process):
     return getattr(info, "pss", info.rss)
 
 
-def measure(command, cwd=None):
+def measure(command, cwd=None, env=None):
     """Run `command`; return (wall seconds, peak MB of it and its children)."""
     start = time.perf_counter()
-    process = psutil.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = psutil.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0
     done = threading.Event()
 
@@ -232,6 +242,9 @@ def main():
         "--growth-files", default="4000,40000", help="folder sizes of the growth runs (SMALL,LARGE)"
     )
     parser.add_argument("--skip-growth", action="store_true", help="leave out the growth runs")
+    parser.add_argument("--skip-spark", action="store_true", help="leave out the Spark runs")
+    parser.add_argument("--spark-small-files", type=int, default=200, help="n of the Spark runs")
+    parser.add_argument("--spark-repeats", type=int, default=3, help="runs of each, median")
     args = parser.parse_args()
     n, n_c = args.files, args.c_files or args.files
     with tempfile.TemporaryDirectory() as scratch:
@@ -267,11 +280,93 @@ def main():
             shutil.rmtree(small)
             sizes = [int(size) for size in args.growth_files.split(",")]
             grown = {} if args.skip_growth else growth(scratch, project, sizes)
+            spark = None
+            if not args.skip_spark:
+                spark = measure_spark(
+                    project, scratch, raw, n, args.spark_small_files, args.spark_repeats
+                )
         finally:
             subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", PACKAGE])
     report(results, small_run, n, n_c, args.small_files)
     if grown:
         report_growth(grown, results["F"][0])
+    if spark:
+        report_spark(spark, n, args.spark_small_files)
+
+
+def fresh_copy(raw, folder):
+    """A new working dir whose raw folder holds the images of `raw` (hard links)."""
+    shutil.copytree(raw, folder / PACKAGE / "raw", copy_function=os.link)
+    return folder
+
+
+def measure_spark(project, scratch, raw, n, n_small, repeats):
+    """Median wall times of the pipeline with the process pool and with Spark, at N and n
+    files, each run `repeats` times in turn."""
+    sys.path.insert(0, str(project / "tests"))
+    from spark_cluster import SparkCluster
+
+    cores = len(os.sched_getaffinity(0))
+    cluster = SparkCluster(scratch / "spark", workers=1, cores=cores, memory="4g")
+    print("starting a Spark standalone cluster ...", file=sys.stderr)
+    start = time.perf_counter()
+    cluster.start()
+    walls = {"cluster start": time.perf_counter() - start}
+    try:
+        small_raw = scratch / "spark-small-raw"
+        add_images(small_raw, 0, n_small, seed=2 * 10**6)
+        default_jvm = {
+            **cluster.environment(),
+            "PYSPARK_SUBMIT_ARGS": "--conf spark.ui.enabled=false pyspark-shell",
+        }
+        on_spark = ["--directory-tasks-executor", "spark"]
+        on_spark += ["--directory-tasks-spark-master", cluster.master_url]
+        runs = [
+            ("processes", n_small, small_raw, [], None),
+            ("spark", n_small, small_raw, on_spark, default_jvm),
+            ("spark, quick JVM", n_small, small_raw, on_spark, cluster.environment()),
+            ("processes", n, raw, [], None),
+            ("spark", n, raw, on_spark, default_jvm),
+        ]
+        for index, (name, count, source, options, env) in enumerate(runs):
+            print(f"{name} over {count} files, {repeats} times ...", file=sys.stderr)
+            times = []
+            for repeat in range(repeats):
+                work = fresh_copy(source, scratch / f"spark-run{index}-{repeat}")
+                times.append(measure(luisy_command(work) + options, project, env)[0])
+                shutil.rmtree(work)
+            walls[name, count] = sorted(times)[len(times) // 2]  # the median
+    finally:
+        cluster.stop()
+    return walls
+
+
+def report_spark(walls, n, n_small):
+    line = {}
+    for name in ("processes", "spark"):
+        per_file = (walls[name, n] - walls[name, n_small]) / (n - n_small)
+        line[name] = per_file, walls[name, n_small] - n_small * per_file
+    quick_start = walls["spark, quick JVM", n_small] - n_small * line["spark"][0]
+    print()
+    print(f"{'':3}{'run (medians)':46}{'wall s':>9}")
+    for key, wall in walls.items():
+        label = key if isinstance(key, str) else f"{key[0]} (N={key[1]})"
+        print(f"{'':3}{label:46}{wall:9.2f}")
+    print()
+    print(f"{'executor':20}{'per file ms':>12}{'start-up s':>12}")
+    for name, (per_file, start_up) in line.items():
+        print(f"{name:20}{per_file * 1000:12.2f}{start_up:12.2f}")
+    print(f"{'spark, quick JVM':20}{'':12}{quick_start:12.2f}")
+    ratio = line["spark"][0] / line["processes"][0]
+    start_up = line["spark"][1]
+    print()
+    print(f"{'per-file spark / processes':40}{ratio:8.2f}  goal <= 1.3     {met(ratio <= 1.3)}")
+    print(f"{'spark start-up s':40}{start_up:8.2f}  goal <= 15      {met(start_up <= 15)}")
+    print(f"{'spark start-up beyond processes s':40}{start_up - line['processes'][1]:8.2f}")
+
+
+def met(condition):
+    return "met" if condition else "NOT met"
 
 
 def report(results, small_run, n, n_c, n_small):
