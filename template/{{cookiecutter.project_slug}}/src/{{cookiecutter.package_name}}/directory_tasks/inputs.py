@@ -11,7 +11,7 @@ import stat
 from dataclasses import dataclass
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
-from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget, collector_paused
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,11 @@ def survey_input(target):
 
     One listing and one stat per file for a folder; the manifest alone for a directory task.
     """
-    if isinstance(target, ManifestTarget):
-        files = target.load()["files"]
-        return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
-    return folder_survey(target)
+    with collector_paused():
+        if isinstance(target, ManifestTarget):
+            files = target.load()["files"]
+            return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+        return folder_survey(target)
 
 
 def refuse_output_collisions(files, folder):
@@ -124,6 +125,11 @@ def input_files(target):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
     refusing two files whose outputs collide."""
     read, unread = survey_input(target)
+    with collector_paused():
+        return _input_files(target, read, unread)
+
+
+def _input_files(target, read, unread):
     seen = {}
     files = []
     for relative, fingerprint, problem in read:

@@ -106,7 +106,7 @@ def from_columns(manifest, path):
         raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
     check_files(files, [], path)
     check_paths(sources, "source", path)
-    with _collector_paused():
+    with collector_paused():
         entries = zip(
             files,
             sources,
@@ -128,10 +128,11 @@ def from_columns(manifest, path):
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Keep Python's cycle collector off while many small containers are made: none of them
-    is in a cycle, and each collection it starts meanwhile walks every object of the process
-    (luisy, pandas, matplotlib), which for many thousand files took longer than the work."""
+def collector_paused():
+    """Keep Python's cycle collector off while many small objects are made, one or a few per
+    file: none of them is in a cycle, and each collection it starts meanwhile walks every
+    object of the process (luisy, pandas, matplotlib), which for many thousand files took
+    longer than the work."""
     enabled = gc.isenabled()
     gc.disable()
     try:
