@@ -85,6 +85,25 @@ def test_from_the_wrong_folder_the_hint_says_where_to_go_and_nothing_is_created(
     assert list(tmp_path.iterdir()) == []
 
 
+@needs_project_folder
+def test_samples_from_the_wrong_folder_say_where_to_go_and_write_nothing(tmp_path):
+    result = run_command("samples", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"Error: not adding samples to {tmp_path / 'data' / PACKAGE / 'raw'}; this is not the"
+        f" project's folder: run `cd {PROJECT_ROOT}` first"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_samples_go_wherever_an_explicit_working_dir_says(tmp_path):
+    result = run_command("samples", "--working-dir", tmp_path / "elsewhere", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert any((tmp_path / "elsewhere" / PACKAGE / "raw").iterdir())
+
+
 def test_sheet_before_a_run_creates_no_folders(tmp_path):
     raw = tmp_path / PACKAGE / "raw"
     raw.mkdir(parents=True)

@@ -50,6 +50,10 @@ def samples(args):
     from {{ cookiecutter.package_name }}.commands.samples import SamplesError, add_samples
 
     raw = project_folder(args.working_dir) / "raw"
+    hint = wrong_folder_hint(args)
+    if hint:  # the samples would land where `run` from the project's folder never looks
+        print(f"Error: not adding samples to {raw}{hint}", file=sys.stderr)
+        return 2
     try:
         added = add_samples(raw)
     except SamplesError as error:
