@@ -31,6 +31,7 @@ and its children, sampled every 250 ms (reading PSS is costly enough to slow wha
 """
 
 import argparse
+import math
 import os
 import platform
 import shutil
@@ -403,6 +404,9 @@ def report(results, small_run, n, n_c, n_small):
     ]
     print()
     for name, value, goal, met in goals:
+        if math.isnan(value):  # C was left out (--skip-c)
+            print(f"{name:40}{'-':>8}  goal {goal:8} not measured")
+            continue
         print(f"{name:40}{value:8.2f}  goal {goal:8} {'met' if met else 'NOT met'}")
     if n_c != n:
         print(f"C ran over {n_c} files only; with N={n} it takes longer (it grows faster than N)")
