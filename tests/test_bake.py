@@ -94,6 +94,13 @@ def test_default_answers(cookies):
     assert provenance.answers["package_name"] == "my_image_pipeline"
 
 
+def test_the_longest_package_name_passes_the_linter(cookies):
+    package = "a_" * 19 + "ab"  # 40 characters, the hook's limit
+    project = bake(cookies, package_name=package)
+
+    check_project(project, package)
+
+
 def test_hostile_answers_render_valid_files(cookies):
     project = bake(cookies, **HOSTILE_ANSWERS)
 

@@ -10,6 +10,8 @@ import re
 import sys
 
 MAX_LENGTH = 64
+# The generated code keeps its lines within 100 characters (ruff) for package names up to this.
+MAX_PACKAGE_LENGTH = 40
 SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 PACKAGE = re.compile(r"[a-z_][a-z0-9_]*")
 EXTENSION = re.compile(r"[a-z0-9]+")
@@ -19,8 +21,10 @@ EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0
 
 def package_problem(package, reserved):
     """Return why `package` cannot be the generated package's name, or None."""
-    if len(package) > MAX_LENGTH:
-        return f"package_name {package[:20]!r}... is longer than {MAX_LENGTH} characters"
+    if len(package) > MAX_PACKAGE_LENGTH:
+        return (
+            f"package_name {package[:20]!r}... is longer than {MAX_PACKAGE_LENGTH} characters"
+        )
     if package[:1].isdigit():
         return f"package_name {package!r} starts with a digit"
     if not PACKAGE.fullmatch(package):

@@ -9,7 +9,11 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     EmptyInputError,
     IdCollisionError,
 )
-from {{ cookiecutter.package_name }}.directory_tasks.files import load_array, move_file, save_array
+from {{ cookiecutter.package_name }}.directory_tasks.files import (
+    load_array,
+    move_file,
+    save_array,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.inputs import file_id
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     GENERATION_FILE,

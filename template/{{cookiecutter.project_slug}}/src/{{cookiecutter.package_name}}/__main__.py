@@ -101,7 +101,10 @@ def sheet(args):
         return 2
     from luisy import Config
 
-    from {{ cookiecutter.package_name }}.commands.sheet import SheetError, write_contact_sheet
+    from {{ cookiecutter.package_name }}.commands.sheet import (
+        SheetError,
+        write_contact_sheet,
+    )
 
     Config().set_param("working_dir", str(Path(args.working_dir).resolve()))
     output = args.output or str(Path(args.working_dir) / "contact-sheet.png")

@@ -11,7 +11,10 @@ import stat
 from dataclasses import dataclass
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
-from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget, collector_paused
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+    ManifestTarget,
+    collector_paused,
+)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,13 @@ import os
 import re
 import shutil
 
-from {{ cookiecutter.package_name }}.directory_tasks.files import move_file, write_text_atomically
-from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import is_safe_relative
+from {{ cookiecutter.package_name }}.directory_tasks.files import (
+    move_file,
+    write_text_atomically,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import (
+    is_safe_relative,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import GENERATION_FILE
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,11 @@ import shutil
 
 from luisy.targets import LocalTarget
 
-from {{ cookiecutter.package_name }}.directory_tasks.files import files_below, load_array, write_text_atomically
+from {{ cookiecutter.package_name }}.directory_tasks.files import (
+    files_below,
+    load_array,
+    write_text_atomically,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.directory_tasks.manifest_checks import (
     ManifestError,

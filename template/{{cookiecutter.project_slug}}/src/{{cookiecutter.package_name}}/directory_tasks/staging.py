@@ -12,10 +12,20 @@ import tempfile
 import uuid
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import DirectoryTaskError
-from {{ cookiecutter.package_name }}.directory_tasks.files import current_umask, write_text_atomically
-from {{ cookiecutter.package_name }}.directory_tasks.journal import commit_in_place, journal_path, recover
+from {{ cookiecutter.package_name }}.directory_tasks.files import (
+    current_umask,
+    write_text_atomically,
+)
+from {{ cookiecutter.package_name }}.directory_tasks.journal import (
+    commit_in_place,
+    journal_path,
+    recover,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
-from {{ cookiecutter.package_name }}.directory_tasks.manifests import GENERATION_FILE, read_generation
+from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
+    GENERATION_FILE,
+    read_generation,
+)
 
 
 def leftovers(target):

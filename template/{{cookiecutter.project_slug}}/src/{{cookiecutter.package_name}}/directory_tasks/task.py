@@ -22,7 +22,10 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     EmptyInputError,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.executors import open_executor
-from {{ cookiecutter.package_name }}.directory_tasks.inputs import input_files, survey_input
+from {{ cookiecutter.package_name }}.directory_tasks.inputs import (
+    input_files,
+    survey_input,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     MANIFEST_VERSION,

@@ -23,7 +23,10 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     WorkerDiedError,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.executors.processes import chunks
-from {{ cookiecutter.package_name }}.directory_tasks.settings import apply_settings, settings_snapshot
+from {{ cookiecutter.package_name }}.directory_tasks.settings import (
+    apply_settings,
+    settings_snapshot,
+)
 
 PACKAGE = __package__.split(".")[0]
 
