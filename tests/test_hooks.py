@@ -41,6 +41,7 @@ def test_good_answers_pass():
         ("My-Pkg", "lower-case"),
         ("", "lower-case"),
         ("a" * 65, "longer"),
+        ("a" * 41, "longer than 40"),
     ],
 )
 def test_bad_package_names_are_refused(package, problem):
