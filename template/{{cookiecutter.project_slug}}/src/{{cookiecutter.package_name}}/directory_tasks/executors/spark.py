@@ -8,6 +8,7 @@ or executor died; a failure of the machine (a full disk, no memory) stops the ru
 """
 
 import atexit
+import contextlib
 import functools
 import logging
 import os
@@ -83,8 +84,16 @@ def spark_session(master):
             " Spark needs Java 17 (java on the PATH, or JAVA_HOME); check"
             " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes"
         ) from error
-    atexit.register(session.stop)
+    atexit.register(stop_quietly, session)
     return session
+
+
+def stop_quietly(session):
+    """Stop `session` without Spark's shutdown noise: after a failed run, executors still
+    report the tasks it cancelled, and the stopping driver logs each report as an error."""
+    with contextlib.suppress(Exception):  # the JVM may be gone already
+        session.sparkContext.setLogLevel("OFF")
+    session.stop()
 
 
 class SparkExecutor:
