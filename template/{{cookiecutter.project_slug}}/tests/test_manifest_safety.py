@@ -17,8 +17,10 @@ from conftest import EXT, Workspace, build, gradient, needs_lossless, run_luisy,
 
 
 @pytest.mark.parametrize(
-    "path", ["../x.npy", "a/../../x.npy", "/etc/x.npy", "a//b.npy", "./a.npy", "", None, 3]
-)
+    "path",
+    ["../x.npy", "a/../../x.npy", "/etc/x.npy", "a//b.npy", "./a.npy", "a/./b.npy", "a/..",
+     "a/.", "a/b.npy/", "..", ".", "a\0b.npy", "", None, 3],
+)  # fmt: skip
 def test_unsafe_paths_are_refused(path):
     assert not is_safe_relative(path)
     entry = {"id": "a", "file": path, "source": "a.png", "source_fingerprint": [1, 2],

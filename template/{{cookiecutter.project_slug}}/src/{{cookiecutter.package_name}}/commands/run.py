@@ -21,6 +21,7 @@ from luigi.cmdline_parser import CmdlineParser
 from luisy import Config, luigi_interface
 from luisy.cli import parse_args
 
+from {{ cookiecutter.package_name }}.directory_tasks.builds import one_build
 from {{ cookiecutter.package_name }}.directory_tasks.errors import DirectoryTaskError
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
 from {{ cookiecutter.package_name }}.directory_tasks.unread import describe_unread
@@ -145,8 +146,9 @@ def run_tasks(words, working_dir, verbose=False, traceback=False):
             mode = HashUpdates(roots, verbose, args_luisy=args_luisy)
         else:
             mode = Pipeline(roots, verbose, args_luisy=args_luisy, args_luigi=args_luigi)
-        code = mode.run()
-        report_unread(mode.tasks.values())
+        with one_build():  # the report looks at the folders as the run did
+            code = mode.run()
+            report_unread(mode.tasks.values())
     for message in expected.messages:
         print(message, file=sys.stderr)
     return code

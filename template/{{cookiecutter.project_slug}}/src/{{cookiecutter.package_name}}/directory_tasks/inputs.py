@@ -8,8 +8,9 @@ it is reported like a bad file instead of hanging or crashing the run.
 import errno
 import os
 import stat
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from {{ cookiecutter.package_name }}.directory_tasks.builds import looked_up
 from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     ManifestTarget,
@@ -17,9 +18,9 @@ from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
 )
 
 
-@dataclass(frozen=True)
-class InputFile:
-    """One file of a task's input folder, with the stat numbers that identify its version."""
+class InputFile(NamedTuple):
+    """One file of a task's input folder, with the stat numbers that identify its version (a
+    named tuple: one is made per file and run, and tuples are the quickest to make)."""
 
     file_id: str
     relative_path: str
@@ -79,18 +80,20 @@ def stat_file(path):
 
 def folder_survey(target):
     """[(relative path, fingerprint, problem)] of the files a folder target reads (problem ''
-    for a readable one) and [(relative path, fingerprint, reason)] of those it does not."""
+    for a readable one) and [(relative path, fingerprint, reason)] of those it does not; once
+    per build (builds.py)."""
+    return looked_up(("survey", type(target), target.folder), lambda: _folder_survey(target))
+
+
+def _folder_survey(target):
     if hasattr(target, "survey"):
         read, unread = target.survey()
     else:
         read, unread = target.relative_paths(), []
-    folder = target.folder
+    prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
     return (
-        [(relative, *stat_file(os.path.join(folder, relative))) for relative in read],
-        [
-            (relative, link_fingerprint(os.path.join(folder, relative)), reason)
-            for relative, reason in unread
-        ],
+        [(relative, *stat_file(prefix + relative)) for relative in read],
+        [(relative, link_fingerprint(prefix + relative), reason) for relative, reason in unread],
     )
 
 
@@ -112,16 +115,19 @@ def refuse_output_collisions(files, folder):
     """Raise IdCollisionError when one file's output would be a folder of another's output
     (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
     outputs = {f"{item.file_id}.npy": item for item in files}
-    for output, item in outputs.items():
-        parent = os.path.dirname(output)
-        while parent:
-            if parent in outputs:
-                raise IdCollisionError(
-                    f"{outputs[parent].relative_path} and {item.relative_path} in {folder}"
-                    f" collide: the first is written as the file {parent!r}, the second needs a"
-                    " folder of that name; rename or remove one of them"
-                )
-            parent = os.path.dirname(parent)
+    folders = set()  # every folder some output is written in: few, however many files
+    for output in outputs:
+        parent = output.rpartition("/")[0]
+        while parent and parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    for clash in sorted(folders & outputs.keys()):
+        item = next(item for output, item in outputs.items() if output.startswith(clash + "/"))
+        raise IdCollisionError(
+            f"{outputs[clash].relative_path} and {item.relative_path} in {folder}"
+            f" collide: the first is written as the file {clash!r}, the second needs a"
+            " folder of that name; rename or remove one of them"
+        )
 
 
 def input_files(target):
@@ -133,6 +139,7 @@ def input_files(target):
 
 
 def _input_files(target, read, unread):
+    prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
     seen = {}
     files = []
     for relative, fingerprint, problem in read:
@@ -143,11 +150,10 @@ def _input_files(target, read, unread):
                 f" {key!r}; rename or remove one of them"
             )
         seen[key] = relative
-        path = os.path.join(target.folder, relative)
-        files.append(InputFile(key, relative, path, fingerprint, problem))
+        files.append(InputFile(key, relative, prefix + relative, fingerprint, problem))
     refuse_output_collisions(files, target.folder)
     not_read = [
-        InputFile(file_id(relative), relative, os.path.join(target.folder, relative), mark, why)
+        InputFile(file_id(relative), relative, prefix + relative, mark, why)
         for relative, mark, why in unread
     ]
     return files, not_read

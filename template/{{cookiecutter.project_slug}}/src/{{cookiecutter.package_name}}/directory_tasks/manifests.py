@@ -18,6 +18,7 @@ import shutil
 
 from luisy.targets import LocalTarget
 
+from {{ cookiecutter.package_name }}.directory_tasks.builds import looked_up
 from {{ cookiecutter.package_name }}.directory_tasks.files import (
     files_below,
     load_array,
@@ -71,7 +72,7 @@ FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
 
 def _transpose(rows, field):
     """Lists of numbers (one per entry) as one list per position."""
-    if any(len(row) != len(rows[0]) for row in rows):
+    if len(set(map(len, rows))) > 1:
         raise ValueError(f"the {field}s of one manifest must have one length")
     return [list(column) for column in zip(*rows, strict=True)] if rows else []
 
@@ -91,7 +92,7 @@ def to_columns(entries):
 def _rows(columns, count, field, path):
     valid = type(columns) is list and (columns or not count)
     valid = valid and all(
-        type(column) is list and len(column) == count and all(type(n) is int for n in column)
+        type(column) is list and len(column) == count and set(map(type, column)) <= {int}
         for column in columns
     )
     if not valid:
@@ -197,8 +198,14 @@ class ManifestTarget(LocalTarget):
             return False
         if generation is None or manifest.get("generation") != generation:
             return False
-        listed = {entry["file"] for entry in manifest["files"]}
-        return listed <= files_below(self.folder)
+        # Once per build and committed version (builds.py): a commit writes a new manifest.
+        key = ("listed files there", self.path, _version(self.path), generation)
+        return looked_up(key, lambda: self._listed_files_there(manifest))
+
+    def _listed_files_there(self, manifest):
+        with collector_paused():
+            listed = {entry["file"] for entry in manifest["files"]}
+            return listed <= files_below(self.folder)
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
@@ -238,7 +245,8 @@ def source_record(item, **details):
 
 def recorded_sources(manifest):
     """{source path: fingerprint} of every input file a manifest accounts for."""
-    recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
-    for entry in manifest["skipped"] + manifest["ignored"]:
-        recorded[entry["source"]] = entry["source_fingerprint"]
-    return {source: tuple(fingerprint) for source, fingerprint in recorded.items()}
+    with collector_paused():
+        recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
+        for entry in manifest["skipped"] + manifest["ignored"]:
+            recorded[entry["source"]] = entry["source_fingerprint"]
+        return {source: tuple(fingerprint) for source, fingerprint in recorded.items()}

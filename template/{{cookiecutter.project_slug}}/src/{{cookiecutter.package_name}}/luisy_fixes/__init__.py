@@ -1,5 +1,5 @@
 """Fixes that let luisy 1.4.7 run on today's Python and libraries (compat) and compute its
-hashes once per process (speedups).
+hashes once per process (speedups), and make each luisy run one build of directory tasks (builds).
 
 Importing this project's package calls `install()`: the filters for luisy's noise go in at once
 (noise.py), the fixes as soon as luisy is imported (at once if it already is). `apply()`
@@ -13,10 +13,11 @@ from {{ cookiecutter.package_name }}.luisy_fixes.loading import after_luisy_load
 
 def apply():
     """Install the fixes into luisy (idempotent); imports luisy."""
-    from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
+    from {{ cookiecutter.package_name }}.luisy_fixes import builds, compat, speedups
 
     compat.apply()
     speedups.apply()
+    builds.apply()
 
 
 def install():
