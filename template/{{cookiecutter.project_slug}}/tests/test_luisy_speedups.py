@@ -1,7 +1,8 @@
-"""luisy's hashing computed once per process gives exactly luisy's own hashes."""
+"""luisy's hashing computed once gives exactly luisy's own hashes."""
 
 import ast
 import importlib
+import json
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import luisy.code_inspection as code_inspection
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.luisy_fixes import compat, speedups
+from {{ cookiecutter.package_name }}.luisy_fixes import compat, environment_cache, speedups
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 
 from conftest import PACKAGE
@@ -144,7 +145,7 @@ def test_a_run_in_an_unchanged_environment_reads_no_distribution_metadata(worksp
     distribution = PACKAGE.replace("_", "-")
     speedups.forget()
     first = speedups.get_all_deps_with_versions(distribution)
-    assert (workspace.root / speedups.CACHE_FILE).exists()
+    assert (workspace.root / environment_cache.CACHE_FILE).exists()
 
     speedups.forget()  # as in a new process
     monkeypatch.setattr(speedups, "_dependencies", not_to_be_called)
@@ -200,3 +201,62 @@ def test_copy_tree_is_a_deep_copy():
     )
     copied.body[0].value.value = "changed"  # the module docstring
     assert tree.body[0].value.value != "changed"
+
+
+def test_a_new_process_hashes_an_unchanged_task_without_walking_its_code(workspace, monkeypatch):
+    speedups.forget()
+    first = code_inspection.walk_nodes("RedChannel", f"{PACKAGE}.tasks")
+    stored = json.loads((workspace.root / environment_cache.CACHE_FILE).read_text())
+    assert f"{PACKAGE}.tasks:RedChannel" in stored["walks"]
+
+    speedups.forget()  # as in a new process
+    monkeypatch.setattr(speedups, "_walk", not_to_be_walked)
+
+    assert code_inspection.walk_nodes("RedChannel", f"{PACKAGE}.tasks") == first
+
+
+def not_to_be_walked(*args):
+    raise AssertionError("walked the code again")
+
+
+def test_a_stored_walk_is_not_used_once_a_source_it_read_changed(workspace, tmp_path, monkeypatch):
+    module = tmp_path / "stored_module_here.py"
+    module.write_text("def task():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    first = speedups.walk_nodes("task", "stored_module_here")[0]
+    speedups.forget()
+    module.write_text("def task():\n    return 1 + 2\n")
+    importlib.invalidate_caches()
+
+    second = speedups.walk_nodes("task", "stored_module_here")[0]
+
+    sys.modules.pop("stored_module_here")
+    assert first != second
+    assert second == speedups._original["walk_nodes"]("task", "stored_module_here")[0]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [None, 7, {"sources": {}, "walk": [["forged"], [], []]}, {"sources": [], "walk": 1}],
+)
+def test_a_damaged_stored_walk_is_walked_again(workspace, entry):
+    speedups.forget()
+    expected = code_inspection.walk_nodes("ToNumpy", f"{PACKAGE}.tasks")
+    path = workspace.root / environment_cache.CACHE_FILE
+    stored = json.loads(path.read_text())
+    stored["walks"][f"{PACKAGE}.tasks:ToNumpy"] = entry
+    path.write_text(json.dumps(stored))
+    speedups.forget()
+
+    assert code_inspection.walk_nodes("ToNumpy", f"{PACKAGE}.tasks") == expected
+
+
+def test_walks_with_a_replaced_luisy_function_are_not_stored(workspace, monkeypatch):
+    speedups.forget()
+    monkeypatch.setattr(code_inspection, "get_varnames_delta", lambda node: np.array([]))
+
+    assert len(code_inspection.walk_nodes("RedChannel", f"{PACKAGE}.tasks")[0]) == 1
+
+    path = workspace.root / environment_cache.CACHE_FILE
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    assert f"{PACKAGE}.tasks:RedChannel" not in stored.get("walks", {})

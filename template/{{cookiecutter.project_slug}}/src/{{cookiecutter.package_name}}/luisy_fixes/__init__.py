@@ -1,5 +1,5 @@
 """Fixes that let luisy 1.4.7 run on today's Python and libraries (compat) and compute its
-hashes once per process (speedups), and make each luisy run one build of directory tasks (builds).
+hashes once (speedups), and make each luisy run one build of directory tasks (builds).
 
 Importing this project's package calls `install()`: the filters for luisy's noise go in at once
 (noise.py), the fixes as soon as luisy is imported (at once if it already is). `apply()`

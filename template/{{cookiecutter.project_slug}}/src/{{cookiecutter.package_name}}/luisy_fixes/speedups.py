@@ -10,19 +10,20 @@ distributions, so each piece is computed once and reused while those stay the sa
   `create_hashes` starts one per task) and a parsed module's file, or one of the luisy functions
   a walk calls, was changed or replaced (a test's mock, say) since they were computed;
 - what comes from the installed distributions is keyed on their metadata files, checked on
-  every use, and kept in a small cache file in luisy's working dir, so a run in an unchanged
-  environment reads none of them.
+  every use, and kept in a small cache file in luisy's working dir (environment_cache.py), so
+  a run in an unchanged environment reads none of them;
+- walks from tasks are kept in that file too, with the stamps of the source files they read
+  (stored_walks.py), so a run whose code did not change parses none of it.
 
 The hashes stay exactly luisy's (see the tests), and the walk calls luisy's module attributes
 (`code_inspection.walk_nodes` for its steps), so what luisy's tests patch is what runs.
 """
 
 import ast
-import hashlib
+import functools
 import importlib
 import importlib.metadata
 import inspect
-import json
 import os
 import sys
 
@@ -31,7 +32,7 @@ import numpy as np
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from {{ cookiecutter.package_name }}.luisy_fixes import compat
+from {{ cookiecutter.package_name }}.luisy_fixes import compat, environment_cache, stored_walks
 
 _original = {
     "walk_nodes": code_inspection.walk_nodes,
@@ -57,9 +58,10 @@ _WALK_USES = (
 _walks = {}
 _parsed = {}  # module name -> (stamp of its source file, syntax tree, import rows)
 _walked_with = []  # the _WALK_USES functions the remembered walks were computed with
-# In luisy's working dir: what hashing read from the installed distributions, with the key of
-# the environment it was read from. JSON, so reading it never runs code.
-CACHE_FILE = ".luisy-environment-cache.json"
+_installed = []  # the _WALK_USES functions once apply() installed this module's
+# The modules whose code makes the hashes besides the code hashed: a stored walk needs them
+# unchanged too.
+_HASHING_MODULES = (__name__, compat.__name__, code_inspection.__name__)
 # Name kinds that define a name inside a node (luisy's list).
 _DEFINING = ("Store", "arg", "FunctionDef", "ClassDef", "ExceptHandler")
 
@@ -107,9 +109,25 @@ def walk_nodes(variable_name, module_name, parent="", parent_module=""):
         _drop_stale_walks()
     key = (variable_name, module_name, parent, parent_module)
     if key not in _walks:
-        _walks[key] = _walk(variable_name, module_name, parent, parent_module)
-    hashes, imported_packages, visualization_data = _walks[key]
+        if parent:
+            _walks[key] = _walk(variable_name, module_name, parent, parent_module)
+        else:
+            _walks[key] = _task_walk(variable_name, module_name)
+    hashes, imported_packages, visualization_data, _ = _walks[key]
     return list(hashes), set(imported_packages), list(visualization_data)
+
+
+def _task_walk(variable_name, module_name):
+    """A walk from a task, stored between runs (stored_walks.py) while the luisy functions a
+    walk calls are the ones installed here (not a test's mock)."""
+    installed = [getattr(code_inspection, name, None) for name in _WALK_USES] == _installed
+    name, hashing = f"{module_name}:{variable_name}", _HASHING_MODULES
+    walk = stored_walks.load(name, hashing) if installed else None
+    if walk is None:
+        walk = _walk(variable_name, module_name, "", "")
+        if installed:
+            stored_walks.save(name, walk, hashing)
+    return walk
 
 
 def _walk(variable_name, module_name, parent, parent_module):
@@ -144,6 +162,7 @@ def _walk(variable_name, module_name, parent, parent_module):
     imported_names = {row[2] for row in imports}
     next_level = [(name, module_name) for name in var_names if name not in imported_names]
     next_level += [(row[1], row[0]) for row in relevant if row[3] == package]
+    modules = {module_name}  # whose source the walk read
     for name, name_module in next_level:
         if not name.startswith("__") and name != variable_name:
             hashes_c, imports_c, visualization_c = code_inspection.walk_nodes(
@@ -152,7 +171,9 @@ def _walk(variable_name, module_name, parent, parent_module):
             hashes = hashes + hashes_c
             imported_packages.update(imports_c)
             visualization_data = visualization_data + visualization_c
-    return hashes, imported_packages, visualization_data
+            step = _walks.get((name, name_module, variable_name, module_name))
+            modules.update(step[3] if step else ())
+    return hashes, imported_packages, visualization_data, sorted(modules)
 
 
 def copy_tree(node):
@@ -193,7 +214,8 @@ def get_all_deps_with_versions(package):
     this interpreter's environment, as luisy means to (`sys.executable -m pipdeptree`);
     pipdeptree 3 would read another venv instead if one is activated."""
     package = package.replace("_", "-")
-    return dict(_remembered("dependencies", package, lambda: _dependencies(package)))
+    compute = functools.partial(_dependencies, package)
+    return dict(environment_cache.remembered("dependencies", package, compute))
 
 
 def _dependencies(package):
@@ -234,86 +256,14 @@ def get_irregular_pypi_names():
     if code_inspection.DistributionPath is not _DISTRIBUTION_PATH:
         return _original["get_irregular_pypi_names"]()
     # Entry names differ from the ones earlier versions of this file wrote (merged maps).
-    return dict(_remembered("pypi_names", "luisys-own", _original["get_irregular_pypi_names"]))
+    compute = _original["get_irregular_pypi_names"]
+    return dict(environment_cache.remembered("pypi_names", "luisys-own", compute))
 
 
 def distribution_import_names():
     """compat's map from importlib.metadata, remembered the same way."""
     compute = _original["distribution_import_names"]
-    return dict(_remembered("import_names", "with-capitals", compute))
-
-
-def _environment_key():
-    """What the installed distributions are: this interpreter, and every *.dist-info and
-    *.egg-info on sys.path with the modification times of it and its metadata."""
-    found = []
-    for folder in sys.path:
-        try:
-            names = sorted(os.listdir(folder or "."))
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith((".dist-info", ".egg-info")):
-                path = os.path.join(folder or ".", name)
-                times = [_mtime(path), _mtime(os.path.join(path, "METADATA"))]
-                found.append([folder, name, *times, _mtime(os.path.join(path, "PKG-INFO"))])
-    described = json.dumps([sys.executable, found])
-    return hashlib.sha256(described.encode()).hexdigest()
-
-
-def _mtime(path):
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
-def _cache_path():
-    """Where the cache lives: luisy's working dir, if one is set."""
-    from luisy import Config
-
-    working_dir = Config().get_param("working_dir")
-    return os.path.join(working_dir, CACHE_FILE) if working_dir else None
-
-
-_remembered_values = {}
-
-
-def _remembered(kind, name, compute):
-    """`compute()`, read from the cache file when it was stored for the same environment."""
-    key = _environment_key()
-    if _remembered_values.get("key") != key:
-        _remembered_values.clear()
-        _remembered_values.update(_read_cache(key))
-    values = _remembered_values.setdefault(kind, {})
-    if name not in values:
-        values[name] = compute()
-        _write_cache(_remembered_values)
-    return values[name]
-
-
-def _read_cache(key):
-    path = _cache_path()
-    try:
-        with open(path, encoding="utf-8") as handle:
-            cached = json.load(handle)
-    except (TypeError, OSError, ValueError):
-        return {"key": key}
-    return cached if isinstance(cached, dict) and cached.get("key") == key else {"key": key}
-
-
-def _write_cache(values):
-    path = _cache_path()
-    if path is None:
-        return
-    partial = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(partial, "w", encoding="utf-8") as handle:
-            json.dump(values, handle)
-        os.replace(partial, path)
-    except OSError:  # the cache only saves time; a read-only working dir does without it
-        pass
+    return dict(environment_cache.remembered("import_names", "with-capitals", compute))
 
 
 def forget_code():
@@ -325,7 +275,7 @@ def forget_code():
 def forget():
     """Drop everything remembered in this process (the cache file stays)."""
     forget_code()
-    _remembered_values.clear()
+    environment_cache.forget()
 
 
 def apply():
@@ -336,3 +286,4 @@ def apply():
     code_inspection.get_all_deps_with_versions = get_all_deps_with_versions
     code_inspection.get_irregular_pypi_names = get_irregular_pypi_names
     compat.distribution_import_names = distribution_import_names
+    _installed[:] = [getattr(code_inspection, name, None) for name in _WALK_USES]

@@ -1,0 +1,74 @@
+"""Walks from tasks kept between runs: a new process hashes its tasks without parsing their code
+again while none of the source files a walk read has changed.
+
+A stored walk sits in the environment cache (environment_cache.py: same interpreter and
+installed distributions) with the path, size, modification and change time of every module it
+read and of the modules hashing itself runs (this package's fixes, luisy's code inspection).
+It is used only when all of them are the same files, unchanged, and it is checked to have the
+shape of a walk: the file is data anyone who can write the working dir can edit.
+"""
+
+import importlib.util
+import os
+import sys
+
+from {{ cookiecutter.package_name }}.luisy_fixes import environment_cache
+
+KIND = "walks"
+
+
+def file_stamp(module_name):
+    """[path, size, mtime_ns, ctime_ns] of a module's source file, or None. A module the walk
+    imported need not be imported yet (one a task imports when it runs): it is looked up."""
+    module = sys.modules.get(module_name)
+    if module is not None:
+        path = getattr(module, "__file__", None)
+    else:
+        try:
+            path = importlib.util.find_spec(module_name).origin
+        except (ImportError, AttributeError, ValueError):
+            return None
+    try:
+        info = os.stat(path)
+    except (OSError, TypeError):
+        return None
+    return [path, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def load(name, hashing_modules):
+    """The walk stored under `name` as (hashes, imported packages, visualization data, module
+    names), if every source it read and `hashing_modules` are unchanged; else None."""
+    entry = environment_cache.stored(KIND, name)
+    try:
+        sources, (hashes, packages, visualization) = entry["sources"], entry["walk"]
+        unchanged = set(hashing_modules) <= sources.keys() and all(
+            stamp == file_stamp(module) for module, stamp in sources.items()
+        )
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return None
+    if not unchanged or not _is_walk(hashes, packages, visualization):
+        return None
+    return list(hashes), set(packages), list(visualization), list(sources)
+
+
+def save(name, walk, hashing_modules):
+    """Store `walk` (as `load` returns it) under `name`, with the stamps of the modules it
+    read and of `hashing_modules`; nothing if one of them has no source file."""
+    hashes, packages, visualization, modules = walk
+    sources = {module: file_stamp(module) for module in sorted({*modules, *hashing_modules})}
+    if None in sources.values():
+        return
+    entry = {"sources": sources, "walk": [hashes, sorted(packages), visualization]}
+    environment_cache.store(KIND, name, entry)
+
+
+def _is_walk(hashes, packages, visualization):
+    def strings(values):
+        return type(values) is list and all(type(value) is str for value in values)
+
+    return (
+        strings(hashes)
+        and strings(packages)
+        and type(visualization) is list
+        and all(type(row) is dict and strings(list(row.values())) for row in visualization)
+    )
