@@ -36,6 +36,15 @@ def test_file_id_drops_only_the_last_extension(relative, expected):
     assert file_id(relative) == expected
 
 
+@pytest.mark.parametrize(
+    "relative",
+    [".hidden", "..x", "a/.b", "a/..b.c", "a.b/c", "a.b/.c", "...", "a/b.", ".a.b", "a/.b.c.",
+     "ä.ß"],
+)  # fmt: skip
+def test_file_id_cuts_as_splitext_does(relative):
+    assert file_id(relative) == os.path.splitext(relative)[0]
+
+
 @needs_lossless
 def test_save_and_load_round_trip(tmp_path):
     array = gradient(dtype=np.uint16)

@@ -30,9 +30,14 @@ class InputFile(NamedTuple):
 
 
 def file_id(relative_path):
-    """The id of a file: its path relative to the input folder without its last extension."""
-    stem, _ = os.path.splitext(relative_path)
-    return stem
+    """The id of a file: its path relative to the input folder without its last extension
+    (as os.path.splitext cuts it: not a name's leading dots; in string methods, since it runs
+    for every file of every run)."""
+    start = relative_path.rfind("/") + 1
+    dot = relative_path.rfind(".")
+    if dot > start and relative_path[start:dot].lstrip("."):
+        return relative_path[:dot]
+    return relative_path
 
 
 FILE_KINDS = (

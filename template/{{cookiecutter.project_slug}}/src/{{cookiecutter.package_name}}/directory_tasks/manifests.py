@@ -243,8 +243,24 @@ def source_record(item, **details):
     }
 
 
+# id(manifest) -> (manifest, its recorded sources): asked several times per run and manifest
+# (manifests are not modified once made; the entry holds the manifest, so its id stays its own).
+_recorded = {}
+
+
 def recorded_sources(manifest):
-    """{source path: fingerprint} of every input file a manifest accounts for."""
+    """{source path: fingerprint} of every input file a manifest accounts for (do not modify
+    it)."""
+    known = _recorded.get(id(manifest))
+    if known and known[0] is manifest:
+        return known[1]
+    if len(_recorded) >= 64:
+        _recorded.clear()
+    _recorded[id(manifest)] = (manifest, _recorded_sources(manifest))
+    return _recorded[id(manifest)][1]
+
+
+def _recorded_sources(manifest):
     with collector_paused():
         recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
         for entry in manifest["skipped"] + manifest["ignored"]:
