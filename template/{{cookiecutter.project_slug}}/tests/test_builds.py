@@ -1,5 +1,7 @@
 """A luisy run is one build: it looks at each folder once, and the next run sees what changed."""
 
+import subprocess
+import sys
 import types
 
 from luisy import Config, luigi_interface
@@ -8,7 +10,7 @@ from {{ cookiecutter.package_name }}.directory_tasks import builds
 from {{ cookiecutter.package_name }}.directory_tasks.inputs import survey_input
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 
-from conftest import EXT, build, gradient, needs_lossless, write_image
+from conftest import EXT, TESTS, build, gradient, needs_lossless, write_image
 
 pytestmark = needs_lossless
 
@@ -71,6 +73,7 @@ class Coordinator(luigi_interface.Coordinator):
     a file added in between."""
 
     def __init__(self, raw):
+        Config().set_param("dry_run", False)
         self.hash_synchronizer = types.SimpleNamespace(set_files_to_download=lambda: None)
         self.raw = raw
         self.looks = []
@@ -93,10 +96,31 @@ class Coordinator(luigi_interface.Coordinator):
 
 def test_a_luisy_run_is_one_build(workspace):
     write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
-    Config().set_param("dry_run", False)
     coordinator = Coordinator(workspace.raw)
 
     assert coordinator.run() == 0
 
     assert coordinator.looks == [[f"a{EXT}"], [f"a{EXT}"]]
     assert surveyed(ToNumpy()) == [f"a{EXT}", f"b{EXT}"]  # the build ended with the run
+
+
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+from pathlib import Path
+atexit.register(lambda: print("frozen at exit:", gc.get_freeze_count() > 0))  # runs last
+sys.path.insert(0, sys.argv[1])
+from luisy import Config
+from test_builds import Coordinator
+Config().set_param("working_dir", sys.argv[2])
+Coordinator(Path(sys.argv[2]) / "{{ cookiecutter.package_name }}" / "raw").run()
+"""
+
+
+def test_a_process_that_ran_luisy_ends_without_the_last_full_collection(workspace):
+    write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
+    command = [sys.executable, "-c", FROZEN_AT_EXIT, str(TESTS), str(workspace.root)]
+
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("frozen at exit: True")
