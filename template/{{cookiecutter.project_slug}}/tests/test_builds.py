@@ -58,7 +58,7 @@ def test_a_file_added_during_a_build_is_processed_by_the_next_one(workspace):
     assert written == ["a.npy", "b.npy"]
 
 
-def test_outputs_removed_after_a_build_are_noticed(workspace):
+def test_outputs_removed_after_a_build_are_noticed_by_the_next_one(workspace):
     write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
     with builds.one_build():
         assert build(RedChannel()).scheduling_succeeded
@@ -66,6 +66,10 @@ def test_outputs_removed_after_a_build_are_noticed(workspace):
     (workspace.to_numpy / "a.npy").unlink()
 
     assert not ToNumpy().output().exists()
+    with builds.one_build():
+        assert not ToNumpy().output().exists()
+        assert build(RedChannel()).scheduling_succeeded
+        assert ToNumpy().output().exists() and (workspace.to_numpy / "a.npy").is_file()
 
 
 class Coordinator(luigi_interface.Coordinator):

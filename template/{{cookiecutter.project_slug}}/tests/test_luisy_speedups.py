@@ -10,7 +10,12 @@ import luisy.code_inspection as code_inspection
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.luisy_fixes import compat, environment_cache, speedups
+from {{ cookiecutter.package_name }}.luisy_fixes import (
+    compat,
+    environment_cache,
+    speedups,
+    stored_walks,
+)
 from {{ cookiecutter.package_name }}.tasks import ExportDirectory, RedChannel, ToNumpy
 
 from conftest import PACKAGE
@@ -219,20 +224,55 @@ def not_to_be_walked(*args):
     raise AssertionError("walked the code again")
 
 
-def test_a_stored_walk_is_not_used_once_a_source_it_read_changed(workspace, tmp_path, monkeypatch):
+@pytest.fixture
+def stored_module(workspace, tmp_path, monkeypatch):
+    """A module of its own, `stored_module_here.py`, whose `task` returns 1."""
     module = tmp_path / "stored_module_here.py"
     module.write_text("def task():\n    return 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    first = speedups.walk_nodes("task", "stored_module_here")[0]
-    speedups.forget()
-    module.write_text("def task():\n    return 1 + 2\n")
+    speedups.forget()  # nothing of earlier tests' working dirs
+    yield module
+    sys.modules.pop("stored_module_here", None)
+
+
+def edit_in_place(module):
+    """Change what `task` returns without changing the file's size."""
+    module.write_text("def task():\n    return 2\n")
     importlib.invalidate_caches()
+
+
+def test_a_stored_walk_is_not_used_once_a_source_it_read_changed(stored_module):
+    first = speedups.walk_nodes("task", "stored_module_here")[0]
+    speedups.forget()  # as in a new process
+    edit_in_place(stored_module)
 
     second = speedups.walk_nodes("task", "stored_module_here")[0]
 
-    sys.modules.pop("stored_module_here")
     assert first != second
     assert second == speedups._original["walk_nodes"]("task", "stored_module_here")[0]
+
+
+def test_a_walk_read_from_the_file_follows_an_edit_in_the_same_process(stored_module):
+    first = speedups.walk_nodes("task", "stored_module_here")[0]
+    speedups.forget()
+    assert speedups.walk_nodes("task", "stored_module_here")[0] == first  # from the file
+    edit_in_place(stored_module)
+
+    second = speedups.walk_nodes("task", "stored_module_here")[0]
+
+    assert second != first
+    assert second == speedups._original["walk_nodes"]("task", "stored_module_here")[0]
+
+
+def test_a_walk_whose_source_changed_while_hashing_ran_is_not_stored(stored_module):
+    importlib.import_module("stored_module_here")
+    as_read = stored_walks.file_stamp("stored_module_here")
+    walk = (["hash"], set(), [], ["stored_module_here"])
+    edit_in_place(stored_module)  # after the walk read the file, before it is stored
+
+    stored_walks.save("stored_module_here:task", walk, {"stored_module_here": as_read}, ())
+
+    assert environment_cache.stored(stored_walks.KIND, "stored_module_here:task") is None
 
 
 @pytest.mark.parametrize(

@@ -86,8 +86,9 @@ def stat_file(path):
 def folder_survey(target):
     """[(relative path, fingerprint, problem)] of the files a folder target reads (problem ''
     for a readable one) and [(relative path, fingerprint, reason)] of those it does not; once
-    per build (builds.py)."""
-    return looked_up(("survey", type(target), target.folder), lambda: _folder_survey(target))
+    per build (builds.py) for the same target class, folder and file pattern."""
+    key = ("survey", type(target), target.folder, repr(getattr(target, "regex_pattern", None)))
+    return looked_up(key, lambda: _folder_survey(target))
 
 
 def _folder_survey(target):

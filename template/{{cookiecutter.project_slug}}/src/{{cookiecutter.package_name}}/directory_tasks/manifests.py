@@ -49,10 +49,15 @@ def _version(path):
 
 def read_manifest(path):
     """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe)."""
+    return read_manifest_and_version(path)[1]
+
+
+def read_manifest_and_version(path):
+    """(version, content) of a manifest file, read and checked once per version."""
     version = _version(path)
     known = _known.get(path)
     if known and known[0] == version:
-        return known[1]
+        return known
     with open(path, encoding="utf-8") as handle:
         try:
             manifest = json.load(handle)
@@ -64,7 +69,7 @@ def read_manifest(path):
     if len(_known) >= 64:
         _known.clear()
     _known[path] = (version, manifest)
-    return manifest
+    return _known[path]
 
 
 FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
@@ -193,13 +198,13 @@ class ManifestTarget(LocalTarget):
         file the manifest lists is there."""
         generation = read_generation(self.folder)
         try:
-            manifest = self.load()
+            version, manifest = read_manifest_and_version(self.path)
         except (OSError, ValueError):
             return False
         if generation is None or manifest.get("generation") != generation:
             return False
         # Once per build and committed version (builds.py): a commit writes a new manifest.
-        key = ("listed files there", self.path, _version(self.path), generation)
+        key = ("listed files there", self.path, version, generation)
         return looked_up(key, lambda: self._listed_files_there(manifest))
 
     def _listed_files_there(self, manifest):
@@ -254,7 +259,7 @@ def recorded_sources(manifest):
     known = _recorded.get(id(manifest))
     if known and known[0] is manifest:
         return known[1]
-    if len(_recorded) >= 64:
+    if len(_recorded) >= 8:  # a run asks about a few manifests; each may list many files
         _recorded.clear()
     _recorded[id(manifest)] = (manifest, _recorded_sources(manifest))
     return _recorded[id(manifest)][1]

@@ -24,7 +24,6 @@ import functools
 import importlib
 import importlib.metadata
 import inspect
-import os
 import sys
 
 import luisy.code_inspection as code_inspection
@@ -32,7 +31,11 @@ import numpy as np
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from {{ cookiecutter.package_name }}.luisy_fixes import compat, environment_cache, stored_walks
+from {{ cookiecutter.package_name }}.luisy_fixes import (
+    compat,
+    environment_cache,
+    stored_walks,
+)
 
 _original = {
     "walk_nodes": code_inspection.walk_nodes,
@@ -67,19 +70,15 @@ _DEFINING = ("Store", "arg", "FunctionDef", "ClassDef", "ExceptHandler")
 
 
 def _stamp(module):
-    """What identifies the source a module was parsed from."""
-    path = getattr(module, "__file__", None)
-    try:
-        stat = os.stat(path)
-    except (OSError, TypeError):
-        return (id(module), path, None, None)
-    return (id(module), path, stat.st_mtime_ns, stat.st_size)
+    """What identifies the source a module was parsed from: the module object and its file's
+    path, size, modification and change time (None without a file)."""
+    return (id(module), stored_walks.path_stamp(getattr(module, "__file__", None)))
 
 
 def _parsed_module(module_name):
     """A module's syntax tree and import table, parsed once (luisy parses them per name)."""
     module = importlib.import_module(module_name)
-    stamp = _stamp(module)
+    stamp = _stamp(module)  # before the source is read: a later edit shows as a change
     if module_name not in _parsed or _parsed[module_name][0] != stamp:
         tree = ast.parse(inspect.getsource(module))
         imports = code_inspection.get_import_data(tree)
@@ -95,8 +94,10 @@ def _drop_stale_walks():
     changed = len(_walked_with) != len(uses) or any(
         now is not then for now, then in zip(uses, _walked_with, strict=True)
     )
-    if changed or any(
-        _stamp(sys.modules.get(name)) != stamp for name, (stamp, _, _) in _parsed.items()
+    if (
+        changed
+        or any(_stamp(sys.modules.get(name)) != stamp for name, (stamp, _, _) in _parsed.items())
+        or not stored_walks.loaded_unchanged()
     ):
         forget_code()
     _walked_with[:] = uses
@@ -126,8 +127,14 @@ def _task_walk(variable_name, module_name):
     if walk is None:
         walk = _walk(variable_name, module_name, "", "")
         if installed:
-            stored_walks.save(name, walk, hashing)
+            stored_walks.save(name, walk, _sources_as_parsed(walk[3]), hashing)
     return walk
+
+
+def _sources_as_parsed(modules):
+    """{module: its file's stamp when it was parsed} for the modules a walk read; None for a
+    module not parsed in this process."""
+    return {module: _parsed[module][0][1] if module in _parsed else None for module in modules}
 
 
 def _walk(variable_name, module_name, parent, parent_module):
@@ -270,6 +277,7 @@ def forget_code():
     """Drop the remembered walks and parsed modules."""
     _walks.clear()
     _parsed.clear()
+    stored_walks.forget_loaded()
 
 
 def forget():

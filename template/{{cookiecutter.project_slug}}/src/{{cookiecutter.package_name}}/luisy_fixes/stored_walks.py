@@ -16,23 +16,28 @@ from {{ cookiecutter.package_name }}.luisy_fixes import environment_cache
 
 KIND = "walks"
 
+_loaded = {}  # module -> stamp: the sources of the walks this process read from the file
 
-def file_stamp(module_name):
-    """[path, size, mtime_ns, ctime_ns] of a module's source file, or None. A module the walk
-    imported need not be imported yet (one a task imports when it runs): it is looked up."""
-    module = sys.modules.get(module_name)
-    if module is not None:
-        path = getattr(module, "__file__", None)
-    else:
-        try:
-            path = importlib.util.find_spec(module_name).origin
-        except (ImportError, AttributeError, ValueError):
-            return None
+
+def path_stamp(path):
+    """[path, size, mtime_ns, ctime_ns] of a file, or None."""
     try:
         info = os.stat(path)
     except (OSError, TypeError):
         return None
     return [path, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def file_stamp(module_name):
+    """The path_stamp of a module's source file, or None. A module the walk imported need not
+    be imported yet (one a task imports when it runs): it is looked up."""
+    module = sys.modules.get(module_name)
+    if module is not None:
+        return path_stamp(getattr(module, "__file__", None))
+    try:
+        return path_stamp(importlib.util.find_spec(module_name).origin)
+    except (ImportError, AttributeError, ValueError):
+        return None
 
 
 def load(name, hashing_modules):
@@ -48,18 +53,30 @@ def load(name, hashing_modules):
         return None
     if not unchanged or not _is_walk(hashes, packages, visualization):
         return None
+    _loaded.update(sources)
     return list(hashes), set(packages), list(visualization), list(sources)
 
 
-def save(name, walk, hashing_modules):
-    """Store `walk` (as `load` returns it) under `name`, with the stamps of the modules it
-    read and of `hashing_modules`; nothing if one of them has no source file."""
-    hashes, packages, visualization, modules = walk
-    sources = {module: file_stamp(module) for module in sorted({*modules, *hashing_modules})}
-    if None in sources.values():
+def loaded_unchanged():
+    """True while every source of the walks read from the file is as it was then."""
+    return all(stamp == file_stamp(module) for module, stamp in _loaded.items())
+
+
+def forget_loaded():
+    """Forget which walks came from the file (their walks are forgotten too)."""
+    _loaded.clear()
+
+
+def save(name, walk, sources, hashing_modules):
+    """Store `walk` (as `load` returns it) under `name` with `sources`, {module: its stamp
+    when the walk read it}, and the stamps of `hashing_modules`; nothing if a source changed
+    since it was read (it was edited while hashing ran) or has no file."""
+    sources = {**sources, **{module: file_stamp(module) for module in hashing_modules}}
+    if any(stamp is None or stamp != file_stamp(module) for module, stamp in sources.items()):
         return
-    entry = {"sources": sources, "walk": [hashes, sorted(packages), visualization]}
-    environment_cache.store(KIND, name, entry)
+    hashes, packages, visualization, _ = walk
+    stored = [hashes, sorted(packages), visualization]
+    environment_cache.store(KIND, name, {"sources": dict(sorted(sources.items())), "walk": stored})
 
 
 def _is_walk(hashes, packages, visualization):
