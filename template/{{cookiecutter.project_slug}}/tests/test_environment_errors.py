@@ -55,6 +55,7 @@ def test_memory_error_in_a_worker_stops_the_run_and_is_not_recorded(workspace, w
 
     assert f"img5{EXT}" in str(caught.value)
     assert "--directory-tasks-workers" in str(caught.value)
+    assert "spark.executor" not in str(caught.value)
     assert not Hungry().output().exists()
     assert not (workspace.project / "interim" / "Hungry.json").exists()
 

@@ -196,6 +196,7 @@ def test_memory_error_on_an_executor_is_the_same_clear_error(tmp_path, spark_clu
 
     assert code != 0
     assert f"OutOfMemoryError: out of memory while processing {space.raw / f'img5{EXT}'}" in output
+    assert "spark.executor.memory" in output and "--directory-tasks-workers" not in output
     assert "Py4J" not in output and "org.apache.spark" not in output
     assert not (space.project / "interim" / "Hungry.json").exists()
 

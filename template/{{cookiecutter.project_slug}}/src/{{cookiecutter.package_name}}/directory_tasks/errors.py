@@ -38,10 +38,22 @@ class OutOfMemoryError(EnvironmentFailure):
         self.path = path
 
     def __str__(self):
+        # Read when the message is shown, where luigi is loaded (this module does not need it).
+        from {{ cookiecutter.package_name }}.directory_tasks.settings import (
+            directory_tasks,
+        )
+
+        if directory_tasks().executor == "spark":
+            fewer = (
+                "more memory or fewer cores per Spark executor (spark.executor.memory,"
+                " spark.executor.cores)"
+            )
+        else:
+            fewer = "fewer workers (--directory-tasks-workers=N)"
         return (
             f"out of memory while processing {self.path}; nothing was committed or recorded."
-            " Run again with fewer workers (--directory-tasks-workers=N) or a lower pixel"
-            " limit (--directory-tasks-max-pixels=N), or on a machine with more memory"
+            f" Run again with {fewer} or a lower pixel limit (--directory-tasks-max-pixels=N),"
+            " or on a machine with more memory"
         )
 
 
