@@ -32,6 +32,8 @@ EXPECTED_FILES = [
     "src/{package}/directory_tasks/errors.py",
     "src/{package}/directory_tasks/executors/__init__.py",
     "src/{package}/directory_tasks/executors/processes.py",
+    "src/{package}/directory_tasks/executors/spark.py",
+    "src/{package}/directory_tasks/executors/spark_session.py",
     "src/{package}/directory_tasks/files.py",
     "src/{package}/directory_tasks/inputs.py",
     "src/{package}/directory_tasks/locks.py",

@@ -2,6 +2,7 @@
 survive what a cluster goes through: dying Python workers and executors, a killed driver."""
 
 import copy
+import json
 import os
 import shutil
 import signal
@@ -11,10 +12,15 @@ import time
 
 import pytest
 
+from {{ cookiecutter.package_name }}.directory_tasks.executors.spark_session import (
+    QUICK_START,
+    keys_in_spark_defaults,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import read_manifest
 
 from conftest import (
     EXT,
+    PACKAGE,
     PROJECT_ROOT,
     Workspace,
     gradient,
@@ -386,3 +392,73 @@ def test_spark_that_cannot_start_says_so_and_commits_nothing(tmp_path):
     assert "could not start Spark with the master 'local[*]'" in output
     assert "Spark needs Java 17" in output
     assert not (space.project / "interim" / "ToNumpy.json").exists()
+
+
+# Makes the session a run would make, runs one Spark task on it and prints the driver JVM's
+# options and the application's id (its executors' commands are in the workers' logs).
+SESSION = f"""
+import json
+import sys
+from {PACKAGE}.directory_tasks.executors.spark_session import open_session
+context = open_session(sys.argv[1]).sparkContext
+context.parallelize([0], 1).count()
+bean = context._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+print(json.dumps([list(bean.getInputArguments()), context.applicationId]))
+"""
+
+
+def session_jvm_options(cluster, conf_dir):
+    """(the driver JVM's options, the executors' commands) of a session made by this project
+    with the Spark configuration folder `conf_dir` and no Java options on its command line."""
+    env = cluster.environment()
+    env["SPARK_CONF_DIR"] = str(conf_dir)
+    env["PYSPARK_SUBMIT_ARGS"] = "--conf spark.ui.enabled=false pyspark-shell"
+    result = subprocess.run(
+        [sys.executable, "-c", SESSION, cluster.master_url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    driver, application = json.loads(result.stdout.strip().splitlines()[-1])
+    logs = cluster.folder.glob(f"worker*-work/{application}/*/stderr")
+    executors = [
+        line
+        for log in logs
+        for line in log.read_text(errors="replace").splitlines()
+        if line.startswith("Spark Executor Command:")
+    ]
+    assert executors, f"no executor of {application} logged its command"
+    return driver, executors
+
+
+def test_jvms_of_a_session_made_here_start_quickly_unless_spark_defaults_say_otherwise(
+    tmp_path, spark_cluster
+):
+    driver, executors = session_jvm_options(spark_cluster, tmp_path / "no-conf")
+    assert QUICK_START in driver
+    assert all(f'"{QUICK_START}"' in command for command in executors)
+
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text(
+        "# set by an administrator\n"
+        "spark.driver.defaultJavaOptions  -Dadmin.choice=driver\n"
+        "spark.executor.defaultJavaOptions=-Dadmin.choice=executor\n"
+    )
+    driver, executors = session_jvm_options(spark_cluster, conf)
+    assert "-Dadmin.choice=driver" in driver and QUICK_START not in driver
+    for command in executors:
+        assert '"-Dadmin.choice=executor"' in command and QUICK_START not in command
+
+
+def test_keys_in_spark_defaults_reads_every_separator_and_skips_comments(tmp_path, monkeypatch):
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# spark.comment.hash 1\n! spark.comment.bang 1\n\n"
+        "spark.a 1\n  spark.b=2\nspark.c: 3\nspark.d\t4\n"
+    )
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert keys_in_spark_defaults() == {"spark.a", "spark.b", "spark.c", "spark.d"}
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path / "missing"))
+    assert keys_in_spark_defaults() == set()

@@ -7,14 +7,10 @@ memory does not grow with the number of files. Spark retries a partition whose P
 or executor died; a failure of the machine (a full disk, no memory) stops the run at once.
 """
 
-import atexit
-import contextlib
 import functools
-import logging
 import os
 import re
 import socket
-import sys
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -52,48 +48,6 @@ class NotSharedError(DirectoryTaskError):
 
 class SparkJobError(EnvironmentFailure):
     """A Spark job failed for a reason other than an input file; nothing was committed."""
-
-
-def spark_session(master):
-    """The Spark session luisy's config holds, else one for `master`, made once per process."""
-    import luisy
-    from pyspark import SparkContext
-    from pyspark.sql import SparkSession
-
-    session = luisy.Config().spark
-    if session is not None:
-        return session
-    if SparkContext._active_spark_context is not None:  # made for an earlier task (as luisy checks)
-        return SparkSession.builder.getOrCreate()
-    # Executors start the Python that PYSPARK_PYTHON names, "python3" on the PATH otherwise:
-    # this one has the project installed.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if master.startswith("local"):  # executors run in this process: listen on loopback only
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    logging.getLogger("py4j").setLevel(logging.WARNING)  # a line per finished job otherwise
-    builder = (
-        SparkSession.builder.master(master)
-        .appName(f"{PACKAGE} directory tasks")
-        .config("spark.ui.showConsoleProgress", "false")  # directory tasks show their own
-    )
-    try:
-        session = builder.getOrCreate()
-    except Exception as error:
-        raise DirectoryTaskError(
-            f"could not start Spark with the master {master!r} ({str(error).strip()[:300]})."
-            " Spark needs Java 17 (java on the PATH, or JAVA_HOME); check"
-            " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes"
-        ) from error
-    atexit.register(stop_quietly, session)
-    return session
-
-
-def stop_quietly(session):
-    """Stop `session` without Spark's shutdown noise: after a failed run, executors still
-    report the tasks it cancelled, and the stopping driver logs each report as an error."""
-    with contextlib.suppress(Exception):  # the JVM may be gone already
-        session.sparkContext.setLogLevel("OFF")
-    session.stop()
 
 
 class SparkExecutor:
