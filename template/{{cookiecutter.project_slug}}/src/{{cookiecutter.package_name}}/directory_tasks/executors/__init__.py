@@ -21,10 +21,9 @@ def open_executor(settings):
     """The executor the [directory_tasks] `settings` name."""
     if settings.executor == "spark":
         # Imported here: pyspark is needed only by those who run on Spark.
-        from {{ cookiecutter.package_name }}.directory_tasks.executors import (
-            spark,
-            spark_session,
+        from {{ cookiecutter.package_name }}.directory_tasks.executors.spark import (
+            SparkExecutor,
         )
 
-        return spark.SparkExecutor(spark_session.open_session(settings.spark_master))
+        return SparkExecutor(settings.spark_master)
     return ProcessExecutor(settings.workers or available_cores())

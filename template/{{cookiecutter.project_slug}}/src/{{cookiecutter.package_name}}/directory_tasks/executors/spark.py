@@ -20,6 +20,9 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     WorkerDiedError,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.executors.processes import chunks
+from {{ cookiecutter.package_name }}.directory_tasks.executors.spark_session import (
+    open_session,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.settings import (
     apply_settings,
     settings_snapshot,
@@ -51,15 +54,15 @@ class SparkJobError(EnvironmentFailure):
 
 
 class SparkExecutor:
-    """Runs chunks of work as Spark tasks of `session`."""
+    """Runs chunks of work as Spark tasks of the session `open_session(master)` gives."""
 
     name = "spark"
     # Files per partition at most: a Spark task costs tens of milliseconds to schedule and
     # start, so partitions are larger than the process pool's chunks.
     max_chunk = 512
 
-    def __init__(self, session):
-        self.context = session.sparkContext
+    def __init__(self, master):
+        self.context = open_session(master).sparkContext
 
     @property
     def slots(self):
