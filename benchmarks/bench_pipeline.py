@@ -19,7 +19,8 @@ and, unless --skip-spark, the Spark executor beside the process pool: a standalo
 helper tests/spark_cluster.py), and A with `--directory-tasks-executor spark` on it, at N and at
 a small n, each the median of --spark-repeats runs. Each executor's per-file cost is the slope
 between the two and its start-up the rest: per-file = (wall(N) - wall(n)) / (N - n),
-start-up = wall(n) - n x per-file.
+start-up = wall(n) - n x per-file. The Spark runs take the JVM options a run picks by itself;
+one more run at n takes those of the generated project's tests (the serial collector too).
 
 Peak memory is the largest sum of proportional set sizes (PSS: shared pages split between the
 processes that share them, so forked workers are not counted twice) over the measured process
@@ -325,7 +326,7 @@ def measure_spark(project, scratch, raw, n, n_small, repeats):
         runs = [
             ("processes", n_small, small_raw, [], None),
             ("spark", n_small, small_raw, on_spark, default_jvm),
-            ("spark, quick JVM", n_small, small_raw, on_spark, cluster.environment()),
+            ("spark, tests' JVM options", n_small, small_raw, on_spark, cluster.environment()),
             ("processes", n, raw, [], None),
             ("spark", n, raw, on_spark, default_jvm),
         ]
@@ -347,7 +348,7 @@ def report_spark(walls, n, n_small):
     for name in ("processes", "spark"):
         per_file = (walls[name, n] - walls[name, n_small]) / (n - n_small)
         line[name] = per_file, walls[name, n_small] - n_small * per_file
-    quick_start = walls["spark, quick JVM", n_small] - n_small * line["spark"][0]
+    tests_start = walls["spark, tests' JVM options", n_small] - n_small * line["spark"][0]
     print()
     print(f"{'':3}{'run (medians)':46}{'wall s':>9}")
     for key, wall in walls.items():
@@ -357,7 +358,7 @@ def report_spark(walls, n, n_small):
     print(f"{'executor':20}{'per file ms':>12}{'start-up s':>12}")
     for name, (per_file, start_up) in line.items():
         print(f"{name:20}{per_file * 1000:12.2f}{start_up:12.2f}")
-    print(f"{'spark, quick JVM':20}{'':12}{quick_start:12.2f}")
+    print(f"{'spark, tests JVMs':20}{'':12}{tests_start:12.2f}")
     ratio = line["spark"][0] / line["processes"][0]
     start_up = line["spark"][1]
     print()
