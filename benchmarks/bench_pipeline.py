@@ -51,6 +51,7 @@ from scaffold.generate import new_project
 
 PACKAGE = "bench_pipeline"
 BIN = Path(sys.executable).parent
+TESTS_JVMS = "spark, tests' JVMs"  # the JVM options of the generated project's Spark tests
 
 PLAIN_LOOP = """
 import os, sys
@@ -326,7 +327,7 @@ def measure_spark(project, scratch, raw, n, n_small, repeats):
         runs = [
             ("processes", n_small, small_raw, [], None),
             ("spark", n_small, small_raw, on_spark, default_jvm),
-            ("spark, tests' JVM options", n_small, small_raw, on_spark, cluster.environment()),
+            (TESTS_JVMS, n_small, small_raw, on_spark, cluster.environment()),
             ("processes", n, raw, [], None),
             ("spark", n, raw, on_spark, default_jvm),
         ]
@@ -348,7 +349,7 @@ def report_spark(walls, n, n_small):
     for name in ("processes", "spark"):
         per_file = (walls[name, n] - walls[name, n_small]) / (n - n_small)
         line[name] = per_file, walls[name, n_small] - n_small * per_file
-    tests_start = walls["spark, tests' JVM options", n_small] - n_small * line["spark"][0]
+    tests_start = walls[TESTS_JVMS, n_small] - n_small * line["spark"][0]
     print()
     print(f"{'':3}{'run (medians)':46}{'wall s':>9}")
     for key, wall in walls.items():
@@ -358,7 +359,7 @@ def report_spark(walls, n, n_small):
     print(f"{'executor':20}{'per file ms':>12}{'start-up s':>12}")
     for name, (per_file, start_up) in line.items():
         print(f"{name:20}{per_file * 1000:12.2f}{start_up:12.2f}")
-    print(f"{'spark, tests JVMs':20}{'':12}{tests_start:12.2f}")
+    print(f"{TESTS_JVMS:20}{'':12}{tests_start:12.2f}")
     ratio = line["spark"][0] / line["processes"][0]
     start_up = line["spark"][1]
     print()

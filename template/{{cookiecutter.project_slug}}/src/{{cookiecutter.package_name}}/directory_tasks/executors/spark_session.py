@@ -1,11 +1,12 @@
 """The Spark session directory tasks run on: luisy's, or one made for the `spark_master`
-setting, whose JVMs start quickly unless the Spark configuration says otherwise."""
+setting, whose JVMs start quickly unless the user's Spark configuration sets their options."""
 
 import atexit
 import contextlib
 import logging
 import os
 import re
+import shlex
 import sys
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import DirectoryTaskError
@@ -15,6 +16,7 @@ PACKAGE = __package__.split(".")[0]
 # the quick compiler alone each starts in about half the time, and a run about 4 s sooner.
 QUICK_START = "-XX:TieredStopAtLevel=1"
 DEFAULT_JAVA_OPTIONS = ("spark.driver.defaultJavaOptions", "spark.executor.defaultJavaOptions")
+SUBMIT_OPTIONS_WITH_VALUES = ("--conf", "-c", "--properties-file", "--extra-properties-file")
 
 
 def open_session(master):
@@ -39,9 +41,9 @@ def open_session(master):
         .appName(f"{PACKAGE} directory tasks")
         .config("spark.ui.showConsoleProgress", "false")  # directory tasks show their own
     )
-    configured = keys_in_spark_defaults()
+    configured = configured_keys()
     for key in DEFAULT_JAVA_OPTIONS:
-        if key not in configured:  # PYSPARK_SUBMIT_ARGS overrides these by itself
+        if key not in configured:
             builder = builder.config(key, QUICK_START)
     try:
         session = builder.getOrCreate()
@@ -55,20 +57,57 @@ def open_session(master):
     return session
 
 
-def keys_in_spark_defaults():
-    """The keys that spark-defaults.conf sets, where spark-submit reads it."""
-    folder = os.environ.get("SPARK_CONF_DIR")
-    if not folder:
-        import pyspark
+def configured_keys():
+    """The keys the user's Spark configuration sets: `--conf` options in PYSPARK_SUBMIT_ARGS and
+    the properties files spark-submit reads. A builder's setting would override them all."""
+    options = submit_options()
+    pairs = options.get("--conf", []) + options.get("-c", [])
+    keys = {pair.partition("=")[0] for pair in pairs}
+    files = options.get("--properties-file", []) + options.get("--extra-properties-file", [])
+    if "--load-spark-defaults" in options or "--properties-file" not in options:
+        files.append(os.path.join(spark_conf_dir(), "spark-defaults.conf"))
+    for path in files:
+        keys |= keys_in_properties(path)
+    return keys
 
-        home = os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
-        folder = os.path.join(home, "conf")
+
+def submit_options():
+    """{option: [values]} of the PYSPARK_SUBMIT_ARGS options that say where Spark's
+    configuration comes from (`--conf k=v`, `--conf=k=v`, `-c k=v`, properties files)."""
     try:
-        with open(os.path.join(folder, "spark-defaults.conf"), encoding="utf-8") as handle:
+        arguments = shlex.split(os.environ.get("PYSPARK_SUBMIT_ARGS", ""))
+    except ValueError:  # an unclosed quote: pyspark's own launch fails and says why
+        return {}
+    found = {}
+    for index, argument in enumerate(arguments):
+        name, equals, value = argument.partition("=")
+        if name == "--load-spark-defaults":
+            value = ""
+        elif name not in SUBMIT_OPTIONS_WITH_VALUES:
+            continue
+        elif not equals:
+            value = arguments[index + 1] if index + 1 < len(arguments) else ""
+        found.setdefault(name, []).append(value)
+    return found
+
+
+def spark_conf_dir():
+    """Where spark-submit looks for spark-defaults.conf."""
+    if os.environ.get("SPARK_CONF_DIR"):
+        return os.environ["SPARK_CONF_DIR"]
+    from pyspark.find_spark_home import _find_spark_home  # pyspark's own launcher uses it
+
+    return os.path.join(_find_spark_home(), "conf")
+
+
+def keys_in_properties(path):
+    """The keys a Java properties file sets (`key value`, `key=value`, `key: value`; `#` and
+    `!` start comments); none when it cannot be read."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
-    except OSError:  # none there (pyspark ships none)
+    except OSError:  # none there (pyspark ships no spark-defaults.conf)
         return set()
-    # A Java properties file: `key value`, `key=value` or `key: value`; # and ! start comments.
     return {
         re.split(r"[\s=:]", line.strip(), maxsplit=1)[0]
         for line in lines
