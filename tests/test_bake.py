@@ -63,6 +63,7 @@ EXPECTED_FILES = [
     "tests/test_pipeline.py",
     "tests/test_scale.py",
     "tests/test_sheet.py",
+    "tests/test_spark_session.py",
 ]
 
 
