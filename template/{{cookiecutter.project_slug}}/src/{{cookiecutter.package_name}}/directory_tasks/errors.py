@@ -96,6 +96,10 @@ def as_environment_failure(error, path):
     return EnvironmentFailure(f"{type(error).__name__} while processing {path}: {error}")
 
 
+# The reason given for an input file that was listed but is gone when the run reads it.
+VANISHED = "removed while this run read the folder"
+
+
 class BadFilesError(DirectoryTaskError):
     """Some input files could not be processed."""
 
@@ -103,9 +107,13 @@ class BadFilesError(DirectoryTaskError):
         self.bad_files = bad_files
         # repr-like escapes: a newline in a file name cannot forge a line of this list
         lines = [f"  {_printable(path)}: {reason}" for path, reason in bad_files]
+        if all(reason == VANISHED for _, reason in bad_files):
+            advice = "Run again to process the folder as it is now"
+        else:
+            advice = "Fix or remove them, or run with --directory-tasks-lenient to skip them"
         super().__init__(
-            f"{len(bad_files)} input file(s) could not be processed; nothing was written. Fix or"
-            " remove them, or run with --directory-tasks-lenient to skip them:\n" + "\n".join(lines)
+            f"{len(bad_files)} input file(s) could not be processed; nothing was written."
+            f" {advice}:\n" + "\n".join(lines)
         )
 
 
@@ -120,3 +128,27 @@ class IdCollisionError(DirectoryTaskError):
 
 class EmptyInputError(DirectoryTaskError):
     """The input folder holds no files to process."""
+
+
+class UnlistableFolderError(DirectoryTaskError):
+    """A folder below an input or output folder cannot be listed: a run that went on would take
+    its files for deleted and remove their outputs, so it stops and changes nothing."""
+
+    def __init__(self, folder, reason):
+        super().__init__(folder, reason)
+        self.folder, self.reason = folder, reason
+
+    def __str__(self):
+        return (
+            f"cannot list the folder {_printable(self.folder)} ({self.reason}); nothing was"
+            " changed. Give this user read and execute permission on it (or mount it again),"
+            " or move it out of the input folder, and run again"
+        )
+
+
+def refuse_unlistable(error):
+    """`onerror` of os.walk: a folder that cannot be listed stops the walk with an
+    UnlistableFolderError (os.walk would skip it); one removed meanwhile is simply gone."""
+    if isinstance(error, FileNotFoundError):
+        return
+    raise UnlistableFolderError(error.filename, error.strerror or str(error)) from error

@@ -5,6 +5,8 @@ import uuid
 
 import numpy as np
 
+from {{ cookiecutter.package_name }}.directory_tasks.errors import refuse_unlistable
+
 
 def save_array(path, array):
     """Write `array` to `path` in .npy format, creating parent folders."""
@@ -43,9 +45,10 @@ def write_text_atomically(path, text):
 
 
 def files_below(folder):
-    """Relative paths (with '/') of every file below `folder`, from one walk."""
+    """Relative paths (with '/') of every file below `folder`, from one walk; a subfolder that
+    cannot be listed raises UnlistableFolderError."""
     found = set()
-    for root, _, files in os.walk(folder):
+    for root, _, files in os.walk(folder, onerror=refuse_unlistable):
         base = os.path.relpath(root, folder).replace(os.sep, "/")
         found.update(name if base == "." else f"{base}/{name}" for name in files)
     return found

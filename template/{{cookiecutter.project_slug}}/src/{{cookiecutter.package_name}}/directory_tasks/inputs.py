@@ -11,7 +11,10 @@ import stat
 from typing import NamedTuple
 
 from {{ cookiecutter.package_name }}.directory_tasks.builds import looked_up
-from {{ cookiecutter.package_name }}.directory_tasks.errors import IdCollisionError
+from {{ cookiecutter.package_name }}.directory_tasks.errors import (
+    VANISHED,
+    IdCollisionError,
+)
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     ManifestTarget,
     collector_paused,
@@ -72,6 +75,8 @@ def stat_file(path):
             problem = "a symbolic link that loops"
         elif os.path.islink(path):
             problem = "a broken symbolic link (what it points to does not exist)"
+        elif error.errno == errno.ENOENT:
+            problem = VANISHED
         else:
             problem = f"cannot be read: {error.strerror}"
         return link_fingerprint(path), problem

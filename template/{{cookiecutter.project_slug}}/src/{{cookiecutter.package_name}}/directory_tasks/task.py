@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     DirectoryTaskError,
     DiskFullError,
     EmptyInputError,
+    UnlistableFolderError,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.executors import open_executor
 from {{ cookiecutter.package_name }}.directory_tasks.inputs import (
@@ -98,8 +99,8 @@ class DirectoryTask(luisy.Task):
             return False
         try:
             read, unread = survey_input(self.input())
-        except (OSError, ValueError, KeyError):
-            return False
+        except (OSError, ValueError, KeyError, UnlistableFolderError):
+            return False  # run() looks again and reports what is wrong
         return self.accounts_for(target.load(), {path: mark for path, mark, _ in read + unread})
 
     def accounts_for(self, manifest, found):

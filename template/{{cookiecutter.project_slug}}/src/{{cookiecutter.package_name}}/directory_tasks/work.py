@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 
 from {{ cookiecutter.package_name }}.directory_tasks.errors import (
+    VANISHED,
     DiskFullError,
     EnvironmentFailure,
     as_environment_failure,
@@ -71,6 +72,8 @@ def write_failure(error, staging_folder, output, array):
 
 def describe_failure(path, error):
     """One line saying why the file at `path` could not be processed."""
+    if isinstance(error, FileNotFoundError) and not os.path.lexists(path):
+        return VANISHED
     if os.path.exists(path) and os.path.getsize(path) == 0:
         return "the file is empty (0 bytes)"
     lines = str(error).strip().splitlines()

@@ -25,6 +25,8 @@ import luisy.code_inspection as code_inspection
 import pandas as pd
 from luisy.targets import DirectoryTarget
 
+from {{ cookiecutter.package_name }}.directory_tasks.errors import refuse_unlistable
+
 logger = logging.getLogger(__name__)
 
 _original = {
@@ -189,10 +191,12 @@ class SortedDirectoryTarget(DirectoryTarget):
         """(sorted paths this target reads, sorted [(path, why it is not read)] of the rest).
 
         Symbolic links to folders are not followed (they can loop); hidden folders are
-        reported as one entry each. Any character may appear in a name, a newline too.
+        reported as one entry each. Any character may appear in a name, a newline too. A
+        folder that cannot be listed raises UnlistableFolderError: skipping it, as os.walk
+        does, would make its files look deleted.
         """
         read, unread = [], []
-        for root, dirs, files in os.walk(self.path):
+        for root, dirs, files in os.walk(self.path, onerror=refuse_unlistable):
             base = os.path.relpath(root, self.path)
 
             def relative(name, base=base):
