@@ -6,14 +6,17 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 
+from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.tasks import ToNumpy
 
 from conftest import (
     EXT,
+    PACKAGE,
     PROJECT_ROOT,
     Workspace,
     build,
@@ -21,6 +24,7 @@ from conftest import (
     layer_contents,
     luisy_command,
     needs_lossless,
+    run_command,
     run_luisy,
     write_image,
 )
@@ -153,6 +157,12 @@ def test_workers_end_when_the_main_process_is_killed(tmp_path, images):
     assert rerun.returncode == 0 and "in use by another run" not in rerun.stdout + rerun.stderr
 
 
+def process_state(pid):
+    """The state letter of process `pid` (R, S, T, ...) from /proc."""
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()[0]
+
+
 def group_members(group):
     """Ids of the live processes in process group `group` (from /proc)."""
     members = []
@@ -180,3 +190,87 @@ def test_a_manifest_listing_a_missing_file_is_not_complete(workspace):
     assert not ToNumpy().output().exists() and not ToNumpy().complete()
     build(ToNumpy())
     assert (workspace.to_numpy / "img1.npy").exists() and ToNumpy().complete()
+
+
+def start_run(space, log):
+    """`python -m <package> run` in its own process group, output to `log`."""
+    with open(log, "w") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-m", PACKAGE, "run", "--working-dir", str(space.root)],
+            cwd=PROJECT_ROOT,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@contextlib.contextmanager
+def older_and_newer_runs(tmp_path, space):
+    """Yield (older, newer, locks): run `older` listed the raw folder with c.png added, run
+    `newer` with d.png as well; both wait for ToNumpy's lock, which the test holds with
+    RedChannel's (`locks`, release them to let the runs go on). Every run is let go at the end."""
+    for name in ("a", "b"):
+        write_image(space.raw / f"{name}{EXT}", gradient(seed=len(name)))
+    assert run_command("run", "--working-dir", space.root).returncode == 0
+    locks = {task: TaskLock(str(task_folder(space, task))) for task in TASKS}
+    for lock in locks.values():
+        lock.acquire()
+    runs = []
+    try:
+        for name in ("c", "d"):
+            write_image(space.raw / f"{name}{EXT}", gradient(seed=ord(name)))
+            log = tmp_path / f"{name}.log"
+            runs.append((start_run(space, log), log))
+            assert wait_for(lambda log=log: "in use by another run" in log.read_text())
+        yield *runs, locks
+    finally:
+        for lock in locks.values():
+            lock.release()
+        for process, _ in runs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGCONT)
+            process.wait(timeout=300)
+
+
+def stop(process):
+    """SIGSTOP `process`'s group and wait until it is stopped (not merely signalled)."""
+    os.killpg(process.pid, signal.SIGSTOP)
+    assert wait_for(lambda: process_state(process.pid) == "T")
+
+
+def assert_every_image_committed(space):
+    for task, layer in TASKS.items():
+        manifest = json.loads((space.project / layer / f"{task}.json").read_text())
+        assert manifest["files"]["file"] == ["a.npy", "b.npy", "c.npy", "d.npy"], task
+        assert sorted(committed_files(space, task)) == manifest["files"]["file"], task
+
+
+@needs_proc
+def test_an_older_run_that_commits_last_does_not_undo_a_newer_one(tmp_path, workspace):
+    with older_and_newer_runs(tmp_path, workspace) as (older, newer, locks):
+        stop(older[0])
+        for lock in locks.values():
+            lock.release()
+        assert newer[0].wait(timeout=300) == 0, newer[1].read_text()
+        os.killpg(older[0].pid, signal.SIGCONT)
+        assert older[0].wait(timeout=300) == 0, older[1].read_text()
+
+    assert "already written by another run meanwhile" in older[1].read_text()
+    assert_every_image_committed(workspace)
+
+
+@needs_proc
+def test_a_run_whose_input_another_run_committed_again_since_succeeds(tmp_path, workspace):
+    """The older run commits ToNumpy first; the newer commits it again before the older one
+    ends. The older run did its work: it exits 0, though the folder is not as it listed it."""
+    with older_and_newer_runs(tmp_path, workspace) as (older, newer, locks):
+        stop(newer[0])
+        locks["ToNumpy"].release()
+        assert wait_for(lambda: "ToNumpy: wrote 1 file(s)" in older[1].read_text())
+        os.killpg(newer[0].pid, signal.SIGCONT)
+        assert wait_for(lambda: "ToNumpy: wrote 1 file(s)" in newer[1].read_text())
+        locks["RedChannel"].release()
+        codes = [older[0].wait(timeout=300), newer[0].wait(timeout=300)]
+
+    assert codes == [0, 0], older[1].read_text() + newer[1].read_text()
+    assert_every_image_committed(workspace)

@@ -18,6 +18,7 @@ import luigi
 import luigi.configuration
 import luigi.execution_summary
 from luigi.cmdline_parser import CmdlineParser
+from luigi.execution_summary import LuigiStatusCode
 from luisy import Config, luigi_interface
 from luisy.cli import parse_args
 
@@ -105,7 +106,9 @@ class Pipeline(SeveralRoots, luigi_interface.PipelineMode):
     def run_luigi(self):
         result = luigi.build(self.roots, detailed_summary=True, local_scheduler=True)
         self.tasks_set = luigi.execution_summary._summary_dict(result.worker)  # as luisy does
-        return not all(root.complete() for root in self.roots)
+        # luigi's verdict, not a last look at the folders: another run may have committed a
+        # newer state of them since this one finished its work.
+        return result.status not in (LuigiStatusCode.SUCCESS, LuigiStatusCode.SUCCESS_WITH_RETRY)
 
 
 class ExpectedFailures(logging.Filter):

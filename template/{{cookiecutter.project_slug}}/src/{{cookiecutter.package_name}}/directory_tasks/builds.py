@@ -28,11 +28,11 @@ def one_build():
         _looks = outer
 
 
-def looked_up(key, look):
-    """`look()`, made once per build for `key` (every time outside a build); do not modify
-    what it returns."""
+def looked_up(key, look, again=False):
+    """`look()`, made once per build for `key` (every time outside a build; `again`: now, and
+    remembered for the rest of the build); do not modify what it returns."""
     if _looks is None:
         return look()
-    if key not in _looks:
+    if again or key not in _looks:
         _looks[key] = look()
     return _looks[key]

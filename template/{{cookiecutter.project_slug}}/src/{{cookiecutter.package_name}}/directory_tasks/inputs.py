@@ -88,12 +88,12 @@ def stat_file(path):
     return fingerprint_of(info), ""
 
 
-def folder_survey(target):
+def folder_survey(target, again=False):
     """[(relative path, fingerprint, problem)] of the files a folder target reads (problem ''
     for a readable one) and [(relative path, fingerprint, reason)] of those it does not; once
-    per build (builds.py) for the same target class, folder and file pattern."""
+    per build (builds.py) for the same target class, folder and file pattern, unless `again`."""
     key = ("survey", type(target), target.folder, repr(getattr(target, "regex_pattern", None)))
-    return looked_up(key, lambda: _folder_survey(target))
+    return looked_up(key, lambda: _folder_survey(target), again)
 
 
 def _folder_survey(target):
@@ -108,18 +108,19 @@ def _folder_survey(target):
     )
 
 
-def survey_input(target):
+def survey_input(target, again=False):
     """What a task finds in its input: [(relative path, fingerprint, problem)] of the files it
     reads (problem '' for a readable one) and [(relative path, fingerprint, reason)] of those
     it does not read, both sorted.
 
-    One listing and one stat per file for a folder; the manifest alone for a directory task.
+    One listing and one stat per file for a folder (once per build, unless `again`); the
+    manifest alone for a directory task.
     """
     with collector_paused():
         if isinstance(target, ManifestTarget):
             files = target.load()["files"]
             return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
-        return folder_survey(target)
+        return folder_survey(target, again)
 
 
 def refuse_output_collisions(files, folder):
@@ -141,10 +142,10 @@ def refuse_output_collisions(files, folder):
         )
 
 
-def input_files(target):
+def input_files(target, again=False):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
-    refusing two files whose outputs collide."""
-    read, unread = survey_input(target)
+    refusing two files whose outputs collide; `again`: from a new look at the folder."""
+    read, unread = survey_input(target, again)
     with collector_paused():
         return _input_files(target, read, unread)
 

@@ -15,6 +15,7 @@ import os
 import luigi
 import luisy
 
+from {{ cookiecutter.package_name }}.directory_tasks.builds import looked_up
 from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     BadFilesError,
     DirectoryTaskError,
@@ -31,6 +32,7 @@ from {{ cookiecutter.package_name }}.directory_tasks.locks import TaskLock
 from {{ cookiecutter.package_name }}.directory_tasks.manifests import (
     MANIFEST_VERSION,
     ManifestTarget,
+    read_generation,
     recorded_sources,
     source_record,
 )
@@ -93,6 +95,7 @@ class DirectoryTask(luisy.Task):
         strict mode) no file skipped."""
         target = self.output()
         clean_up_if_free(target)  # a run killed at the end of its commit counts as complete
+        self.generation_seen()  # before the input is listed: see run()
         if not target.exists() or not self.accounts_for(target.load(), None):
             return False
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
@@ -126,12 +129,22 @@ class DirectoryTask(luisy.Task):
                     )
             clean_up(target)
             previous = target.load() if target.exists() else None
-            files, unread = input_files(source)  # the one listing this run works from
+            # This build listed the input before it had the lock. If another run committed
+            # since, that run may have listed it later: look again, so that this commit never
+            # describes an older state of the input than the one already committed.
+            meanwhile = read_generation(target.folder) != self.generation_seen()
+            files, unread = input_files(source, again=meanwhile)
             found = {item.relative_path: item.fingerprint for item in files + unread}
             if previous and self.accounts_for(previous, found):
-                logger.info(f"{self.get_task_family()}: already written by another run")
+                done = "written by another run meanwhile" if meanwhile else "up to date"
+                logger.info(f"{self.get_task_family()}: already {done}, nothing to write")
                 return
             self.write_output(source, target, files, unread, previous)
+
+    def generation_seen(self):
+        """The marker of the committed output as this build first saw it (None: none)."""
+        folder = self.output().folder
+        return looked_up(("generation", folder), lambda: read_generation(folder))
 
     def map_files(self, source, staging, files, settings):
         """Process `files` on the executor the settings name, into `staging`; yield the
