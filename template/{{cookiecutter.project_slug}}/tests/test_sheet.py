@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -9,11 +12,21 @@ from {{ cookiecutter.package_name }}.commands.sheet import (
     compose,
     evenly_spaced,
     layout,
+    line_plot,
+    text_panel,
     to_display,
     write_contact_sheet,
 )
 
-from conftest import EXT, gradient, needs_lossless, run_command, write_image
+from conftest import (
+    EXT,
+    PACKAGE,
+    PROJECT_ROOT,
+    gradient,
+    needs_lossless,
+    run_command,
+    write_image,
+)
 
 
 def test_to_display_handles_every_kind_of_image():
@@ -93,3 +106,61 @@ def test_sheet_command_titles_rows_columns_and_counts_skipped_and_ignored_files(
 def test_contact_sheet_before_a_run_says_so(workspace, tmp_path):
     with pytest.raises(SheetError, match="run the pipeline first"):
         write_contact_sheet(str(tmp_path / "sheet.png"))
+
+
+# Tasks a user may add whose arrays are no images: a histogram (1-D) and a stack (4-D).
+MORE_TASKS = """
+
+import numpy as np
+
+
+@luisy.final
+@luisy.requires(RedChannel)
+class Histogram(DirectoryTask):
+    def transform(self, image):
+        return np.bincount(image.ravel(), minlength=256)
+
+
+@luisy.final
+@luisy.requires(RedChannel)
+class Stack(DirectoryTask):
+    def transform(self, image):
+        return np.zeros((2, 3, 4, 5), dtype=np.float32)
+"""
+
+
+def tile_at(sheet, place, row, column, tile=160, gap=4):
+    top, left = place["row_top"][row] + LINE, gap + column * (tile + gap)
+    return sheet[top : top + tile, left : left + tile]
+
+
+@needs_lossless
+def test_sheet_shows_arrays_that_are_no_images_and_says_what_it_skipped(workspace, tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(PROJECT_ROOT / "src" / PACKAGE, source / PACKAGE)
+    with open(source / PACKAGE / "tasks.py", "a") as tasks:
+        tasks.write(MORE_TASKS)
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    for index in range(2):
+        write_image(workspace.raw / f"img{index}{EXT}", gradient(height=40, width=40, seed=index))
+    run = run_command("run", "--working-dir", workspace.root, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    (workspace.raw / f"img1{EXT}").unlink()  # named in the last manifest, gone since
+    output = workspace.root / "sheet.png"
+
+    result = run_command("sheet", "--working-dir", workspace.root, "--output", output, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"img1{EXT} (file gone)" in result.stdout + result.stderr
+    sheet = io.imread(output)
+    place = layout(2, 5)  # raw, ToNumpy, RedChannel, Histogram, Stack
+    assert sheet.shape == (place["height"], place["width"], 3)
+    stack = (text_panel("not an image:\nshape (2, 3, 4, 5)\ndtype float32", 160) * 255).round()
+    np.testing.assert_array_equal(tile_at(sheet, place, 0, 4), stack)
+    gone = (text_panel(f"img1{EXT}:\nfile gone", 160) * 255).round()
+    np.testing.assert_array_equal(tile_at(sheet, place, 1, 0), gone)
+    red = gradient(height=40, width=40, seed=0)[..., 0]
+    plot = (line_plot(np.bincount(red.ravel(), minlength=256), 160) * 255).round()
+    np.testing.assert_array_equal(tile_at(sheet, place, 0, 3), plot)
+    assert (plot < 128).any()  # a line is drawn

@@ -2,7 +2,7 @@
 
 import os
 import shutil
-import tempfile
+import uuid
 
 from skimage.data import data_dir
 
@@ -37,9 +37,10 @@ def add_samples(raw_dir):
             continue
         folder = os.path.dirname(destination)
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sample-", suffix=".tmp")
-        os.close(fd)
-        shutil.copyfile(os.path.join(data_dir, name), tmp)
+        # Created as any file is (mode 0666 less the umask); mkstemp would make it 0600.
+        tmp = os.path.join(folder, f".sample-{uuid.uuid4().hex}.tmp")
+        with open(os.path.join(data_dir, name), "rb") as source, open(tmp, "xb") as copy:
+            shutil.copyfileobj(source, copy)
         os.replace(tmp, destination)
         added.append(destination)
     return added

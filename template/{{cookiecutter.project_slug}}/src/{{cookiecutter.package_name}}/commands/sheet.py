@@ -1,15 +1,22 @@
 """A contact sheet: a sample of raw images beside each task's output, in one PNG to look at.
 
 At the top, how many files the tasks skipped and did not read; then the column titles (raw and
-each task); each row is titled with its file's id.
+each task); each row is titled with its file's id. The raw images are read as the tasks read
+them (orientation and colour profile, settings under [images]); an array that is no image is
+drawn as a line plot (1-D) or named by its shape and dtype, and a file that cannot be read is
+a panel saying why.
 """
 
+import logging
 import os
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage import io, transform
 
+from {{ cookiecutter.package_name }}.images import load_image, view_settings
+
+logger = logging.getLogger(__name__)
 BACKGROUND = 1.0  # white
 LINE = 16  # pixels per line of text
 TEXT_COLOUR = (0, 0, 0)
@@ -36,6 +43,43 @@ def to_display(image):
     if image.shape[2] == 1:
         image = np.repeat(image, 3, axis=2)
     return np.clip(image, 0.0, 1.0)
+
+
+def is_image(array):
+    """True for a numeric array shaped like an image: 2-D, or 3-D with 1 to 4 channels."""
+    shaped = array.ndim == 2 or (array.ndim == 3 and 1 <= array.shape[2] <= 4)
+    return array.dtype.kind in "biuf" and shaped and array.size > 0
+
+
+def tile_for(item, size):
+    """An RGB float tile of `size` x `size` for one cell of the sheet: an image fitted in, a
+    1-D array as a line plot, any other array as its shape and dtype, a str as itself."""
+    if isinstance(item, str):
+        return text_panel(item, size)
+    if is_image(item):
+        return fit(to_display(item), size)
+    if item.ndim == 1 and item.dtype.kind in "iuf" and item.size > 1 and np.isfinite(item).all():
+        return line_plot(item, size)
+    return text_panel(f"not an image:\nshape {item.shape}\ndtype {item.dtype}", size)
+
+
+def line_plot(values, size, margin=8):
+    """`values` drawn as a black line across a white tile, lowest value at the bottom."""
+    values = np.asarray(values, dtype=float)
+    span = float(values.max() - values.min()) or 1.0
+    xs = np.linspace(margin, size - 1 - margin, len(values))
+    ys = (size - 1 - margin) - (values - values.min()) / span * (size - 1 - 2 * margin)
+    picture = Image.new("RGB", (size, size), (255, 255, 255))
+    ImageDraw.Draw(picture).line(list(zip(xs.tolist(), ys.tolist(), strict=True)), fill=TEXT_COLOUR)
+    return np.asarray(picture) / 255.0
+
+
+def text_panel(text, size, gap=4):
+    """A white tile with `text` (lines) written at its top left."""
+    picture = Image.new("RGB", (size, size), (255, 255, 255))
+    draw = ImageDraw.Draw(picture)
+    draw.multiline_text((gap, gap), text, fill=TEXT_COLOUR, font=ImageFont.load_default())
+    return np.asarray(picture) / 255.0
 
 
 def fit(image, size):
@@ -66,7 +110,8 @@ def layout(rows, columns, tile=160, gap=4):
 
 def compose(rows, row_titles, column_titles, counts, tile=160, gap=4):
     """One 8-bit RGB image: `counts` (a line of text) and `column_titles` at the top, then
-    each of `rows` (a list of images shown side by side) under its title."""
+    each of `rows` (a list of arrays, or texts saying why there is none, shown side by side)
+    under its title."""
     columns = max(len(row) for row in rows)
     place = layout(len(rows), columns, tile, gap)
     sheet = np.full((place["height"], place["width"], 3), BACKGROUND)
@@ -74,7 +119,7 @@ def compose(rows, row_titles, column_titles, counts, tile=160, gap=4):
         top = place["row_top"][r] + LINE
         for c, image in enumerate(row):
             left = gap + c * (tile + gap)
-            sheet[top : top + tile, left : left + tile] = fit(to_display(image), tile)
+            sheet[top : top + tile, left : left + tile] = tile_for(image, tile)
     picture = Image.fromarray((sheet * 255).round().astype(np.uint8))
     draw = ImageDraw.Draw(picture)
     font = ImageFont.load_default()
@@ -111,10 +156,25 @@ def counts_line(manifests):
     return f"{files} files; {skipped} skipped (unreadable), {ignored} ignored (not read)"
 
 
+def read_or_say_why(read, path, skipped):
+    """The array `read()` returns, or a text saying why there is none (also added to
+    `skipped`, with the file's path)."""
+    try:
+        return read()
+    except FileNotFoundError:
+        reason = "file gone"
+    except (OSError, ValueError) as error:
+        lines = str(error).strip().splitlines()
+        reason = f"unreadable: {lines[0] if lines else type(error).__name__}"
+    skipped.append(f"{path} ({reason})")
+    return f"{os.path.basename(path)}:\n{reason}"
+
+
 def write_contact_sheet(output, count=6, tile=160):
     """Write a sheet of `count` raw images beside every task's output; return the ids shown.
 
-    Uses luisy's configured working dir, like the tasks do; writes nothing else.
+    Uses luisy's configured working dir, like the tasks do; writes nothing else. A file that
+    cannot be read is a panel saying why, and a warning; nothing readable at all: SheetError.
     """
     from {{ cookiecutter.package_name }}.directory_tasks.manifests import ManifestTarget
 
@@ -133,17 +193,19 @@ def write_contact_sheet(output, count=6, tile=160):
     chosen = evenly_spaced(shown, count)
     if not chosen:
         raise SheetError("no file has a result in every task yet: run the pipeline first")
-    rows = [
-        [io.imread(os.path.join(raw_folder, sources[id_]))]
-        + [
-            np.load(
-                os.path.join(task.output().folder, columns[task.get_task_family()][id_]),
-                allow_pickle=False,
-            )
-            for task in tasks
-        ]
-        for id_ in chosen
-    ]
+    settings = view_settings()
+    rows, skipped = [], []
+    for id_ in chosen:
+        raw = os.path.join(raw_folder, sources[id_])
+        row = [read_or_say_why(lambda path=raw: load_image(path, **settings), raw, skipped)]
+        for task in tasks:
+            array = os.path.join(task.output().folder, columns[task.get_task_family()][id_])
+            row.append(read_or_say_why(lambda path=array: np.load(path), array, skipped))
+        rows.append(row)
+    if len(skipped) == len(rows) * (len(tasks) + 1):
+        raise SheetError(f"nothing could be shown: {'; '.join(skipped)}")
+    for reason in skipped:
+        logger.warning("Sheet: not shown: %s", reason)
     sheet = compose(
         rows, chosen, ["raw", *columns], counts_line(list(manifests.values())), tile=tile
     )
