@@ -447,17 +447,27 @@ def conflicted_project(tmp_path, team_template):
     return project
 
 
-def test_continue_refuses_an_update_undone_with_git(conflicted_project, team_template):
-    git("checkout", ".", cwd=conflicted_project)  # the pending file is untracked and stays
-    git("clean", "-fdq", "-e", ".scaffold-update.json", cwd=conflicted_project)
+def test_keeping_your_own_side_of_every_conflict_finishes_the_update(tmp_path, team_template):
+    project = make_project(team_template, tmp_path / "projects")
+    user_edits(project, conflicting=True)
+    package = team_template.root / "{{cookiecutter.project_slug}}" / "src"
+    edit(package / "{{cookiecutter.package_name}}" / "tasks.py", RED_DOC, TEMPLATE_RED_DOC)
+    git("commit", "-qam", "only the line the user changed too", cwd=team_template.root)
+    newer = git("rev-parse", "HEAD", cwd=team_template.root)
+    yours = (project / TASKS).read_bytes()
+    assert invoke("update", project).exit_code == 1
+    (project / TASKS).write_bytes(yours)  # every conflict resolved as "yours"
 
-    result = invoke("update", conflicted_project, "--continue")
+    result = invoke("update", project, "--continue")
 
-    assert result.exit_code == 2
-    assert (
-        "as it was before the update" in result.stderr and ".scaffold-update.json" in result.stderr
-    )
-    assert read_provenance(conflicted_project).template_version == team_template.version_a
+    assert result.exit_code == 0, result.output
+    assert read_provenance(project).commit == newer
+    assert not (project / ".scaffold-update.json").exists()
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "kept our red channel docstring", cwd=project)
+    again = invoke("update", project)
+    assert again.exit_code == 0 and "nothing to change" in again.output
+    assert (project / TASKS).read_bytes() == yours
 
 
 def test_continue_refuses_half_removed_markers(conflicted_project, team_template):
