@@ -50,6 +50,16 @@ class Status:
         return 1 if self.outdated or self.conflicted or self.pending_version else 0
 
     @property
+    def change(self) -> str | None:
+        """What moved in the template: "version", "commit" (on the recorded branch or tag),
+        "content" (a folder or zip template), or None."""
+        if not self.outdated:
+            return None
+        if self.project_version != self.latest_version:
+            return "version"
+        return "content" if self.changed_content else "commit"
+
+    @property
     def summary(self) -> str:
         if self.pending_version:
             return "update waiting"
@@ -64,7 +74,9 @@ class Status:
             "project_version": self.project_version,
             "latest_version": self.latest_version,
             "newer_commit": self.newer_commit,
-            "template_changed": self.changed_content,
+            # Any move of the template counts: a version, a commit, or a folder's content.
+            "template_changed": self.outdated,
+            "change": self.change,
             "status": self.summary,
             "edited": self.edited,
             "deleted": self.deleted,

@@ -155,7 +155,8 @@ def test_check_outdated_json(edited_project, team_template):
 
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert report["status"] == "outdated"
+    assert report["status"] == "outdated" and report["template_changed"] is True
+    assert report["change"] == "version"
     assert (report["project_version"], report["latest_version"]) == (
         team_template.version_a,
         "9.0.0",
@@ -436,6 +437,24 @@ def test_check_sees_a_newer_commit_of_the_same_version(edited_project, team_temp
 
     assert result.exit_code == 1
     assert f"commit {newer[:12]} is newer" in result.output
+
+
+def test_check_json_counts_a_newer_commit_as_a_template_change(edited_project, team_template):
+    edit(
+        team_template.root / "{{cookiecutter.project_slug}}" / "README.md",
+        "## Run it",
+        "## Run the pipeline",
+    )
+    git("commit", "-qam", "a heading nudged, same version", cwd=team_template.root)
+    newer = git("rev-parse", "HEAD", cwd=team_template.root)
+
+    result = invoke("check", edited_project, "--json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["project_version"] == report["latest_version"] == team_template.version_a
+    assert report["status"] == "outdated" and report["newer_commit"] == newer
+    assert report["template_changed"] is True and report["change"] == "commit"
 
 
 @pytest.fixture
