@@ -375,3 +375,32 @@ def test_a_template_without_project_name_needs_no_name(tmp_path):
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "out" / "lab" / "a.txt").read_text() == "a\n"
     assert named.returncode == 2 and "has no project_name variable" in named.stderr
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["repository", "no-folder"])
+def test_a_plus_inside_a_git_url_is_one_line_on_stderr(tmp_path, exists):
+    template = tmp_path / "a+b.git"
+    if exists:
+        write_files(template, version_1(tmp_path, tmp_path / "marks"))
+        git("init", "-q", cwd=template)
+        commit(template, "v1")
+    out = tmp_path / "out"
+
+    result = scaffold("new", "--no-input", "-o", out, "--template", f"git+file://{template}")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and "folder path" in result.stderr
+    assert not out.exists()
+
+
+def test_a_template_in_a_folder_whose_name_holds_a_plus(tmp_path):
+    template = write_files(tmp_path / "a+b.git", version_1(tmp_path, tmp_path / "marks"))
+    git("init", "-q", cwd=template)
+    commit(template, "v1")
+
+    project = new(template, tmp_path / "out")
+
+    assert files_of(project) == files_of(cookiecutter_render(template, tmp_path / "cc"))
+    provenance = read_provenance(project)
+    assert provenance.template_source == str(template) and provenance.commit
