@@ -22,6 +22,7 @@ from scaffold.files import file_digest, project_path, read_project_files, same_f
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import BUNDLED, project_files, render_tree
+from scaffold.scratch import private_temp
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
@@ -96,7 +97,7 @@ def check_project(
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
-    with reading_project(project_dir):
+    with private_temp(), reading_project(project_dir):
         return _check(project_dir, template, checkout)
 
 

@@ -27,6 +27,7 @@ from scaffold.rendering import (
     render,
     run_post_hook,
 )
+from scaffold.scratch import private_temp
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,11 @@ def new_project(
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
     hooks = hooks and not dry_run
-    with open_template(template, checkout) as source, importable(source.directory):
+    with (
+        private_temp(),
+        open_template(template, checkout) as source,
+        importable(source.directory),
+    ):
         info = source.info
         context = build_answers(
             info,
@@ -121,11 +126,12 @@ def new_project(
                         with open_project(target):  # its provenance, as the others, locked
                             _record_digests(target, provenance, set(files))
                 elif not dry_run:
+                    _record_digests(rendered, provenance, None)  # complete before it is seen
                     _move(rendered, target)
                     try:
                         if hooks:
                             run_post_hook(source.directory, target, context)
-                        _record_digests(target, provenance, None)
+                        _record_digests(target, provenance, None)  # and what the hook did
                     except BaseException:
                         shutil.rmtree(target, ignore_errors=True)
                         raise

@@ -33,6 +33,7 @@ from scaffold.provenance import (
     read_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
+from scaffold.scratch import private_temp
 from scaffold.templates import UNVERSIONED
 from scaffold.versions import open_current_template, open_recorded_template
 
@@ -70,7 +71,7 @@ def update_project(
     rendered with their hooks, as generation made the project, unless `hooks` is False.
     """
     project_dir = Path(project_dir).resolve()
-    with (reading_project if dry_run else open_project)(project_dir):
+    with private_temp(), (reading_project if dry_run else open_project)(project_dir):
         return _update(project_dir, settings, template, checkout, dry_run, hooks)
 
 
