@@ -103,15 +103,11 @@ def team_template(tmp_path):
 
 
 def make_project(template, folder):
-    """A project from the team template, committed to its own git repository."""
+    """A project from the team template, in the git repository `new` starts for it."""
     generated = new_project(
         "Team Pipeline", output_dir=folder, template=str(template.root), no_input=True
     )
-    project = generated.project_dir
-    git("init", "-q", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-qm", "generated", cwd=project)
-    return project
+    return generated.project_dir
 
 
 def user_edits(project, *, conflicting):
