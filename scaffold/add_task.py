@@ -21,6 +21,7 @@ from scaffold.files import project_path
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.provenance import read_provenance
 from scaffold.rendering import BUNDLED, build_answers, importable, one_line
+from scaffold.scratch import private_temp
 from scaffold.templates import read_template_info
 from scaffold.versions import open_recorded_template
 
@@ -78,7 +79,7 @@ def add_task(
     `template` is where to find the project's template if it moved."""
     project_dir = Path(project_dir).resolve()
     check_task_name(name)
-    with open_project(project_dir):
+    with private_temp(), open_project(project_dir):
         return _add(project_dir, name, input_task, layer, template)
 
 

@@ -22,6 +22,7 @@ from scaffold.files import file_digest, project_path, read_project_files, same_f
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import BUNDLED, project_files, render_tree
+from scaffold.scratch import private_temp
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
@@ -50,6 +51,16 @@ class Status:
         return 1 if self.outdated or self.conflicted or self.pending_version else 0
 
     @property
+    def change(self) -> str | None:
+        """What moved in the template: "version", "commit" (on the recorded branch or tag),
+        "content" (a folder or zip template), or None."""
+        if not self.outdated:
+            return None
+        if self.project_version != self.latest_version:
+            return "version"
+        return "content" if self.changed_content else "commit"
+
+    @property
     def summary(self) -> str:
         if self.pending_version:
             return "update waiting"
@@ -64,7 +75,9 @@ class Status:
             "project_version": self.project_version,
             "latest_version": self.latest_version,
             "newer_commit": self.newer_commit,
-            "template_changed": self.changed_content,
+            # Any move of the template counts: a version, a commit, or a folder's content.
+            "template_changed": self.outdated,
+            "change": self.change,
             "status": self.summary,
             "edited": self.edited,
             "deleted": self.deleted,
@@ -84,7 +97,7 @@ def check_project(
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
-    with reading_project(project_dir):
+    with private_temp(), reading_project(project_dir):
         return _check(project_dir, template, checkout)
 
 

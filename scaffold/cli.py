@@ -89,6 +89,14 @@ def new(
         bool, typer.Option("--force", help="Generate into an existing project directory.")
     ] = False,
     no_hooks: Annotated[bool, NO_HOOKS] = False,
+    no_git: Annotated[
+        bool,
+        typer.Option(
+            "--no-git",
+            help="Start no git repository (by default a project outside one gets its own,"
+            " with a first commit).",
+        ),
+    ] = False,
 ) -> None:
     """Generate a new project from the bundled template or your team's own.
 
@@ -108,6 +116,7 @@ def new(
             dry_run=dry_run,
             force=force,
             hooks=not no_hooks,
+            git=not no_git,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -117,6 +126,8 @@ def new(
             typer.echo(f"  {path}")
         return
     typer.echo(f"Created {result.project_dir}")
+    if result.repository:
+        typer.echo(result.repository)
     if result.next_steps:
         typer.echo("Next:")
         typer.echo(f"  cd {result.project_dir}")

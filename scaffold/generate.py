@@ -14,6 +14,14 @@ from pathlib import Path
 from scaffold import __version__
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
 from scaffold.files import file_digest
+from scaffold.git import (
+    GIT_MISSING,
+    GitFailed,
+    changed_paths,
+    commit_paths,
+    start_repository,
+    work_tree_root,
+)
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.locks import staging_folder
 from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
@@ -27,6 +35,7 @@ from scaffold.rendering import (
     render,
     run_post_hook,
 )
+from scaffold.scratch import private_temp
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class Generated:
     answers: dict[str, object]
     next_steps: list[str]
     dry_run: bool
+    repository: str | None = None  # what scaffold did about git, for the user to read
 
 
 def parse_settings(pairs: list[str]) -> dict[str, str]:
@@ -62,19 +72,26 @@ def new_project(
     dry_run: bool = False,
     force: bool = False,
     hooks: bool = True,
+    git: bool = True,
 ) -> Generated:
     """Generate a project from `template` into `output_dir/<slug>`.
 
     The project is rendered into a temporary directory on the same filesystem and renamed into
     place, so a failure never leaves a half-made project. Every path the template renders is
     checked to stay inside the project first. The template's hooks run unless `hooks` is
-    False; with `dry_run` nothing is written and no hook runs.
+    False; with `dry_run` nothing is written and no hook runs. With `git`, a new project
+    outside any git work tree starts its own repository with a first commit.
     """
     output_dir = Path(output_dir).resolve()
+    repository = None
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
     hooks = hooks and not dry_run
-    with open_template(template, checkout) as source, importable(source.directory):
+    with (
+        private_temp(),
+        open_template(template, checkout) as source,
+        importable(source.directory),
+    ):
         info = source.info
         context = build_answers(
             info,
@@ -121,11 +138,14 @@ def new_project(
                         with open_project(target):  # its provenance, as the others, locked
                             _record_digests(target, provenance, set(files))
                 elif not dry_run:
+                    _record_digests(rendered, provenance, None)  # complete before it is seen
                     _move(rendered, target)
                     try:
                         if hooks:
                             run_post_hook(source.directory, target, context)
-                        _record_digests(target, provenance, None)
+                        _record_digests(target, provenance, None)  # and what the hook did
+                        if git:
+                            repository = _own_repository(target, info.name, info.version, answers)
                     except BaseException:
                         shutil.rmtree(target, ignore_errors=True)
                         raise
@@ -140,6 +160,7 @@ def new_project(
         answers=answers,
         next_steps=list(context["cookiecutter"].get("__next_steps", [])),
         dry_run=dry_run,
+        repository=repository,
     )
 
 
@@ -172,6 +193,36 @@ def _record_digests(project: Path, provenance: Provenance, only: set[str] | None
         if relative != PROVENANCE_FILE and (only is None or relative in only)
     }
     write_provenance(project, provenance)
+
+
+def _own_repository(project: Path, template: str, version: str, answers: dict) -> str | None:
+    """Give a new project its own git repository with a first commit, unless it is in a work
+    tree already (the user's, or one its post-generation hook made); say what was done.
+
+    A hook that made the repository and committed could not commit the provenance file as it
+    ends up (its digests include what the hook did), so scaffold commits that file in a commit
+    of its own when it is the only change: the project starts with a clean `git status`.
+    Amending the hook's commit instead would rewrite a commit scaffold did not make.
+    """
+    author = answers.get("author") or answers.get("full_name") or "scaffold"
+    fallback = (str(author), str(answers.get("email") or ""))
+    try:
+        root = work_tree_root(project)
+        if root is None:
+            message = f"Generated from template {template} {version} by scaffold"
+            identity = start_repository(project, message, fallback)
+            as_who = f", committed as {identity} (git has no user.name/user.email)"
+            return f"Started a git repository with a first commit{as_who if identity else ''}"
+        if root == project.resolve() and changed_paths(project) == [PROVENANCE_FILE]:
+            commit_paths(project, [PROVENANCE_FILE], "Record scaffold's provenance", fallback)
+    except GitFailed as error:
+        if str(error) == GIT_MISSING:
+            return "git is not installed: no repository started"
+        raise GenerationFailed(
+            f"starting the project's git repository failed ({error}); fix that, or pass"
+            " --no-git to generate without one"
+        ) from None
+    return None
 
 
 def _move(rendered: Path, target: Path) -> None:

@@ -1,23 +1,34 @@
-"""The git questions scaffold asks: which commit, what is uncommitted, a copy at a commit."""
+"""The git questions scaffold asks (which commit, what is uncommitted, a copy at a commit) and
+the one thing it commits: a new project's start."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+GIT_MISSING = "git is not installed"
 
 
 class GitFailed(Exception):
     """A git command failed; the message is git's own."""
 
 
-def _git(*args: str, cwd: Path | None = None) -> str:
+def _git(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> str:
     try:
         result = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError:
-        raise GitFailed("git is not installed") from None
+        raise GitFailed(GIT_MISSING) from None
     if result.returncode != 0:
         raise GitFailed(" ".join(result.stderr.split()) or f"git {args[0]} failed")
     return result.stdout
@@ -86,3 +97,59 @@ def checkout_commit(source: str, commit: str, destination: Path) -> Path:
     _git("clone", "--quiet", "--no-checkout", source.removeprefix("git+"), str(destination))
     _git("-c", "advice.detachedHead=false", "checkout", "--quiet", commit, cwd=destination)
     return destination
+
+
+def work_tree_root(directory: Path) -> Path | None:
+    """The top folder of the git work tree `directory` is in, or None outside one."""
+    try:
+        return Path(_git("rev-parse", "--show-toplevel", cwd=directory).strip()).resolve()
+    except GitFailed:
+        return None
+
+
+def start_repository(directory: Path, message: str, fallback: tuple[str, str]) -> str | None:
+    """`git init` in `directory` and commit everything in it (its ignore rules apply).
+    Returns the identity the commit was made as when git has none configured: then the
+    `fallback` (name, e-mail) commits, for this one command only."""
+    _git("init", "--quiet", cwd=directory)
+    return commit_paths(directory, ["."], message, fallback)
+
+
+def commit_paths(
+    directory: Path, paths: list[str], message: str, fallback: tuple[str, str]
+) -> str | None:
+    """Stage `paths` and commit them, as `start_repository` does."""
+    _git("add", "--all", "--", *paths, cwd=directory)
+    env = None if _has_identity(directory) else _identity_env(*fallback)
+    _git("commit", "--quiet", "-m", message, cwd=directory, env=env)
+    return None if env is None else f"{env['GIT_AUTHOR_NAME']} <{env['GIT_AUTHOR_EMAIL']}>"
+
+
+def changed_paths(directory: Path) -> list[str]:
+    """Every path `git status` lists in the repository at `directory` (untracked included)."""
+    status = _git("status", "--porcelain", "--untracked-files=all", cwd=directory)
+    return [line[3:] for line in status.splitlines() if line.strip()]
+
+
+def _has_identity(directory: Path) -> bool:
+    """True when git would commit here under a name and e-mail of its own (configured, or
+    guessed where git's configuration lets it guess)."""
+    try:
+        _git("var", "GIT_AUTHOR_IDENT", cwd=directory)
+        _git("var", "GIT_COMMITTER_IDENT", cwd=directory)
+    except GitFailed:
+        return False
+    return True
+
+
+def _identity_env(name: str, email: str) -> dict[str, str]:
+    # git refuses '<', '>' and line breaks in an identity; answers may hold any of them.
+    name = " ".join(re.sub(r"[<>]", "", name).split()) or "scaffold"
+    email = "".join(re.sub(r"[<>]", "", email).split())
+    email = email if "@" in email else "scaffold@localhost"
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }

@@ -67,7 +67,7 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
             raise UsageError("--checkout needs a git template; the bundled template is not one")
         yield TemplateSource(bundled_template_dir(), BUNDLED, None, None)
         return
-    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.exceptions import CookiecutterException, UnknownRepoType
     from cookiecutter.repository import determine_repo_dir
 
     local = Path(template).expanduser()
@@ -79,19 +79,66 @@ def open_template(template: str | None, checkout: str | None) -> Iterator[Templa
             return
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
         try:
-            directory, _ = determine_repo_dir(
-                template=template,
-                abbreviations={},
-                clone_to_dir=clone_dir,
-                checkout=checkout,
-                no_input=True,
-            )
-        except (CookiecutterException, OSError, subprocess.CalledProcessError) as error:
-            raise TemplateNotFound(f"cannot use template {template!r}: {one_line(error)}") from None
+            with _cookiecutter_log_silenced():
+                directory, _ = determine_repo_dir(
+                    template=template,
+                    abbreviations={},
+                    clone_to_dir=clone_dir,
+                    checkout=checkout,
+                    no_input=True,
+                )
+        except subprocess.CalledProcessError as error:
+            raise TemplateNotFound(_clone_failure(template, error)) from None
+        except (CookiecutterException, OSError) as error:
+            reason = one_line(error)
+            if isinstance(error, UnknownRepoType):  # it carries no message
+                reason = "not a kind of repository cookiecutter knows (git+ or hg+)"
+            raise TemplateNotFound(
+                f"cannot use template {template!r}: {reason}{_plus_hint(template)}"
+            ) from None
         directory = Path(directory)
         commit = head_commit(directory)
         content = None if commit else fingerprint(directory)
         yield TemplateSource(directory, template, checkout, commit, content)
+
+
+@contextlib.contextmanager
+def _cookiecutter_log_silenced() -> Iterator[None]:
+    """Keep cookiecutter's own logging (a failed clone logs its traceback) off stderr: scaffold
+    reports the failure itself, in one line."""
+    import logging
+
+    logger = logging.getLogger("cookiecutter")
+    handler, propagate = logging.NullHandler(), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.propagate = propagate
+        logger.removeHandler(handler)
+
+
+def _clone_failure(template: str, error: subprocess.CalledProcessError) -> str:
+    """A failed clone in one line: git's first complaint (its 'fatal:' line)."""
+    output = error.output.decode(errors="replace") if isinstance(error.output, bytes) else ""
+    said = [line.strip() for line in output.splitlines() if line.strip()]
+    said = [line for line in said if not line.startswith("Cloning into")]
+    fatal = [line for line in said if line.startswith(("fatal:", "error:"))]
+    reason = (fatal or said or [one_line(error)])[0].rstrip(".")
+    return f"cannot clone template {template!r}: {reason}{_plus_hint(template)}"
+
+
+def _plus_hint(template: str) -> str:
+    """What to do about a '+' in a URL: cookiecutter reads the text before one as the kind
+    of repository ('git+https://...'), so a '+' anywhere else breaks the URL."""
+    kind, _, rest = template.partition("+")
+    if "://" in template and "+" in (rest if kind in ("git", "hg") else template):
+        return (
+            "; cookiecutter cannot clone a URL with a '+' beyond its 'git+' prefix: give the"
+            " repository's folder path instead, or a URL without '+'"
+        )
+    return ""
 
 
 @contextlib.contextmanager

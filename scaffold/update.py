@@ -11,7 +11,6 @@ from scaffold import __version__
 from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
-    ProvenanceError,
     UnresolvedConflicts,
     UsageError,
 )
@@ -34,6 +33,7 @@ from scaffold.provenance import (
     read_provenance,
 )
 from scaffold.rendering import BUNDLED, public_answers, render_files
+from scaffold.scratch import private_temp
 from scaffold.templates import UNVERSIONED
 from scaffold.versions import open_current_template, open_recorded_template
 
@@ -71,7 +71,7 @@ def update_project(
     rendered with their hooks, as generation made the project, unless `hooks` is False.
     """
     project_dir = Path(project_dir).resolve()
-    with (reading_project if dry_run else open_project)(project_dir):
+    with private_temp(), (reading_project if dry_run else open_project)(project_dir):
         return _update(project_dir, settings, template, checkout, dry_run, hooks)
 
 
@@ -116,12 +116,6 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
             if change.content is not None
         }
         return result
-    before = {
-        path: _digest(yours.get(path))
-        for change in changes
-        if change.action in WRITES
-        for path in filter(None, (change.path, change.old_path))
-    }
     updated = Provenance(
         template_name=info.name,
         template_version=info.version,
@@ -137,7 +131,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
     filename = PROVENANCE_FILE
     if result.conflicts:
         conflicts = [change.path for change in result.conflicts]
-        updated.extra = {**updated.extra, "conflicts": conflicts, "before_update": before}
+        updated.extra = {**updated.extra, "conflicts": conflicts}
         filename = PENDING_FILE
     provenance_write = FileWrite(filename, updated.to_json().encode("utf-8"))
     apply_changes(project_dir, changes, provenance_write, base, theirs)
@@ -175,18 +169,9 @@ def _resolved_update(project_dir: Path) -> Provenance:
         raise UsageError(f"no update of {project_dir} is waiting to be finished")
     pending = read_provenance(project_dir, PENDING_FILE)
     conflicts = pending_conflicts(pending)
-    before = pending.extra.get("before_update")
-    if not isinstance(before, dict):
-        raise ProvenanceError(
-            f"{PENDING_FILE} does not say what the update changed; delete it and run the"
-            " update again"
-        )
-    files = read_project_files(project_dir, before)
-    if before and all(_digest(files.get(path)) == digest for path, digest in before.items()):
-        raise UsageError(
-            f"every file the update changed is as it was before the update (undone with git?);"
-            f" delete {PENDING_FILE}, then run `scaffold update` again"
-        )
+    # Only markers block: a file back as it was before the update is the user's side kept,
+    # which is a resolution (refusing it would bring the same conflict back on every update).
+    files = read_project_files(project_dir, conflicts)
     left = [path for path in conflicts if has_conflict_markers(files.get(path, b""))]
     if left:
         raise UnresolvedConflicts(
@@ -196,7 +181,7 @@ def _resolved_update(project_dir: Path) -> Provenance:
     pending.extra = {
         key: value
         for key, value in pending.extra.items()
-        if key not in ("conflicts", "before_update")
+        if key not in ("conflicts", "before_update")  # the latter: older scaffolds
     }
     return pending
 
@@ -233,10 +218,6 @@ def _mode(project_dir: Path, change: Change, base: Rendering, theirs: Rendering)
     if current != base.modes.get(source, current):
         return current
     return theirs.modes.get(change.path, current)
-
-
-def _digest(content: bytes | None) -> str | None:
-    return content_digest(content) if content is not None else None
 
 
 def _left_behind(

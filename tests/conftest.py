@@ -48,7 +48,8 @@ def bake_bundled_version(version, name, output_dir):
     from scaffold.rendering import BUNDLED
 
     with open_bundled_version("luisy-pipeline", version) as template_dir:
-        project = new_project(name, output_dir=output_dir, template=str(template_dir)).project_dir
+        made = new_project(name, output_dir=output_dir, template=str(template_dir), git=False)
+        project = made.project_dir
     provenance = read_provenance(project)
     provenance.template_source, provenance.commit = BUNDLED, None
     write_provenance(project, provenance)

@@ -1,6 +1,7 @@
 """The scaffold command line, command by command, through Typer's CliRunner."""
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -362,3 +363,63 @@ def test_full_disk_part_way_leaves_nothing(tmp_path, monkeypatch):
     assert "No space left on device" in result.output
     assert len(written) == 3
     assert tree(tmp_path) == []
+
+
+def git_out(*args, cwd):
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_new_outside_git_starts_the_project_repository(tmp_path):
+    result = invoke("new", "My Image Pipeline", "--no-input", "-o", tmp_path)
+
+    project = tmp_path / "my-image-pipeline"
+    assert result.exit_code == 0, result.output
+    assert "Started a git repository" in result.output
+    assert git_out("status", "--porcelain", "--untracked-files=all", cwd=project) == ""
+    assert len(git_out("log", "--format=%H", cwd=project).split()) == 1
+    update = invoke("update", project)
+    assert update.exit_code == 0 and "nothing to change" in update.output
+
+
+def test_no_git_starts_no_repository(tmp_path):
+    result = invoke("new", "My Image Pipeline", "--no-input", "-o", tmp_path, "--no-git")
+
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "my-image-pipeline" / ".git").exists()
+    assert "Started a git repository" not in result.output
+
+
+def test_new_inside_a_work_tree_leaves_committing_to_its_owner(tmp_path):
+    git("init", "-q", cwd=tmp_path)
+
+    result = invoke("new", "My Image Pipeline", "--no-input", "-o", tmp_path)
+
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "my-image-pipeline" / ".git").exists()
+    assert git_out("log", "--all", "--oneline", cwd=tmp_path) == ""  # no commit made for it
+
+
+def test_first_commit_without_a_git_identity_uses_the_author_answer(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home),
+           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_COUNT": "1",
+           "GIT_CONFIG_KEY_0": "user.useConfigOnly", "GIT_CONFIG_VALUE_0": "true"}  # fmt: skip
+    for key in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "EMAIL"):
+        env.pop(key, None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "Pipe", "--no-input", "-o", str(tmp_path),
+         "--set", "author=Zoë <O'Brien>", "--set", "email=zoe@example.com"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "committed as Zoë O'Brien <zoe@example.com>" in result.stdout
+    project = tmp_path / "pipe"
+    who = git_out("log", "--format=%an <%ae> %cn <%ce>", cwd=project)
+    assert who == "Zoë O'Brien <zoe@example.com> Zoë O'Brien <zoe@example.com>"
+    assert git_out("status", "--porcelain", cwd=project) == ""
+    assert "user.name" not in git_out("config", "--local", "--list", cwd=project)

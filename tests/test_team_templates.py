@@ -166,7 +166,6 @@ def test_a_team_template_through_its_whole_life(tmp_path):
     assert provenance.template_name == "team-template"  # from its source, no _template_name
 
     # The user's work: an edited line, a deleted file, an own file.
-    git("init", "-q", cwd=project)
     readme = (project / "README.md").read_text().replace("line a", "line a, mine")
     (project / "README.md").write_text(readme)
     (project / "docs" / "guide.md").unlink()
@@ -205,8 +204,6 @@ def version_1_project(tmp_path):
     git("init", "-q", cwd=template)
     commit(template, "v1")
     project = new(template, tmp_path / "out")
-    git("init", "-q", cwd=project)
-    commit(project, "generated")
     return template, project
 
 
@@ -266,8 +263,6 @@ def test_a_project_pinned_to_a_tag_follows_its_tag(tmp_path):
     git("init", "-q", cwd=template)
     commit(template, "v1", tag="v1")
     project = new(template, tmp_path / "out", "--checkout", "v1")
-    git("init", "-q", cwd=project)
-    commit(project, "generated")
     write_files(template, version_2(tmp_path, tmp_path / "marks"))
     commit(template, "v2", tag="v2")
 
@@ -287,8 +282,6 @@ def test_a_folder_or_zip_template_without_version_that_changed(tmp_path, kind):
     if kind == "zip":
         source = Path(shutil.make_archive(str(tmp_path / "plain"), "zip", tmp_path, "plain"))
     project = new(source, tmp_path / "out")
-    git("init", "-q", cwd=project)
-    commit(project, "generated")
     assert scaffold("check", project).returncode == 0
 
     write_files(folder, version_2(tmp_path, tmp_path / "marks"))
@@ -342,9 +335,7 @@ def test_update_brings_the_templates_permission_bits_unless_the_user_changed_the
     git("init", "-q", cwd=template)
     commit(template, "v1")
     project = new(template, tmp_path / "out", answers={"project_name": "Demo"})
-    git("init", "-q", cwd=project)
-    (project / "mine.sh").chmod(0o700)  # the user's own choice
-    commit(project, "generated")
+    (project / "mine.sh").chmod(0o700)  # the user's own choice (git sees no change in it)
     (template / PROJECT / "new.sh").write_text("#!/bin/sh\n")
     (template / PROJECT / "new.sh").chmod(0o755)
     for name in ("run.sh", "mine.sh"):
@@ -375,3 +366,58 @@ def test_a_template_without_project_name_needs_no_name(tmp_path):
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "out" / "lab" / "a.txt").read_text() == "a\n"
     assert named.returncode == 2 and "has no project_name variable" in named.stderr
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["repository", "no-folder"])
+def test_a_plus_inside_a_git_url_is_one_line_on_stderr(tmp_path, exists):
+    template = tmp_path / "a+b.git"
+    if exists:
+        write_files(template, version_1(tmp_path, tmp_path / "marks"))
+        git("init", "-q", cwd=template)
+        commit(template, "v1")
+    out = tmp_path / "out"
+
+    result = scaffold("new", "--no-input", "-o", out, "--template", f"git+file://{template}")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and "folder path" in result.stderr
+    assert not out.exists()
+
+
+def test_a_template_in_a_folder_whose_name_holds_a_plus(tmp_path):
+    template = write_files(tmp_path / "a+b.git", version_1(tmp_path, tmp_path / "marks"))
+    git("init", "-q", cwd=template)
+    commit(template, "v1")
+
+    project = new(template, tmp_path / "out")
+
+    assert files_of(project) == files_of(cookiecutter_render(template, tmp_path / "cc"))
+    provenance = read_provenance(project)
+    assert provenance.template_source == str(template) and provenance.commit
+
+
+GIT_HOOK = """
+import subprocess
+
+for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "Initial commit"]):
+    subprocess.run(["git", "-c", "user.name=Hook", "-c", "user.email=hook@example.com",
+                    "-c", "commit.gpgsign=false", *command], check=True)
+"""
+
+
+def test_a_post_generation_hook_that_commits_leaves_a_clean_repository(tmp_path):
+    files = version_1(tmp_path, tmp_path / "marks")
+    files["hooks/post_gen_project.py"] = POST_HOOK + GIT_HOOK  # it removes a file, then commits
+    template = write_files(tmp_path / "committing-template", files)
+
+    result = scaffold("new", "--no-input", "-o", tmp_path / "out", "--template", template,
+                      "--set", "license=BSD", "Demo")  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    project = tmp_path / "out" / "demo"
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=project, capture_output=True, text=True, check=True)  # fmt: skip
+    assert status.stdout == ""
+    assert "Started" not in result.stdout  # the hook made the repository, scaffold did not
+    assert "LICENSE_MIT.txt" not in read_provenance(project).generated

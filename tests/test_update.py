@@ -103,15 +103,11 @@ def team_template(tmp_path):
 
 
 def make_project(template, folder):
-    """A project from the team template, committed to its own git repository."""
+    """A project from the team template, in the git repository `new` starts for it."""
     generated = new_project(
         "Team Pipeline", output_dir=folder, template=str(template.root), no_input=True
     )
-    project = generated.project_dir
-    git("init", "-q", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-qm", "generated", cwd=project)
-    return project
+    return generated.project_dir
 
 
 def user_edits(project, *, conflicting):
@@ -155,7 +151,8 @@ def test_check_outdated_json(edited_project, team_template):
 
     assert result.exit_code == 1, result.output
     report = json.loads(result.stdout)
-    assert report["status"] == "outdated"
+    assert report["status"] == "outdated" and report["template_changed"] is True
+    assert report["change"] == "version"
     assert (report["project_version"], report["latest_version"]) == (
         team_template.version_a,
         "9.0.0",
@@ -438,6 +435,24 @@ def test_check_sees_a_newer_commit_of_the_same_version(edited_project, team_temp
     assert f"commit {newer[:12]} is newer" in result.output
 
 
+def test_check_json_counts_a_newer_commit_as_a_template_change(edited_project, team_template):
+    edit(
+        team_template.root / "{{cookiecutter.project_slug}}" / "README.md",
+        "## Run it",
+        "## Run the pipeline",
+    )
+    git("commit", "-qam", "a heading nudged, same version", cwd=team_template.root)
+    newer = git("rev-parse", "HEAD", cwd=team_template.root)
+
+    result = invoke("check", edited_project, "--json")
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["project_version"] == report["latest_version"] == team_template.version_a
+    assert report["status"] == "outdated" and report["newer_commit"] == newer
+    assert report["template_changed"] is True and report["change"] == "commit"
+
+
 @pytest.fixture
 def conflicted_project(tmp_path, team_template):
     project = make_project(team_template, tmp_path / "projects")
@@ -447,17 +462,27 @@ def conflicted_project(tmp_path, team_template):
     return project
 
 
-def test_continue_refuses_an_update_undone_with_git(conflicted_project, team_template):
-    git("checkout", ".", cwd=conflicted_project)  # the pending file is untracked and stays
-    git("clean", "-fdq", "-e", ".scaffold-update.json", cwd=conflicted_project)
+def test_keeping_your_own_side_of_every_conflict_finishes_the_update(tmp_path, team_template):
+    project = make_project(team_template, tmp_path / "projects")
+    user_edits(project, conflicting=True)
+    package = team_template.root / "{{cookiecutter.project_slug}}" / "src"
+    edit(package / "{{cookiecutter.package_name}}" / "tasks.py", RED_DOC, TEMPLATE_RED_DOC)
+    git("commit", "-qam", "only the line the user changed too", cwd=team_template.root)
+    newer = git("rev-parse", "HEAD", cwd=team_template.root)
+    yours = (project / TASKS).read_bytes()
+    assert invoke("update", project).exit_code == 1
+    (project / TASKS).write_bytes(yours)  # every conflict resolved as "yours"
 
-    result = invoke("update", conflicted_project, "--continue")
+    result = invoke("update", project, "--continue")
 
-    assert result.exit_code == 2
-    assert (
-        "as it was before the update" in result.stderr and ".scaffold-update.json" in result.stderr
-    )
-    assert read_provenance(conflicted_project).template_version == team_template.version_a
+    assert result.exit_code == 0, result.output
+    assert read_provenance(project).commit == newer
+    assert not (project / ".scaffold-update.json").exists()
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "kept our red channel docstring", cwd=project)
+    again = invoke("update", project)
+    assert again.exit_code == 0 and "nothing to change" in again.output
+    assert (project / TASKS).read_bytes() == yours
 
 
 def test_continue_refuses_half_removed_markers(conflicted_project, team_template):

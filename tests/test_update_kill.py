@@ -57,9 +57,6 @@ def versions(tmp_path_factory):
     git("add", "-A", cwd=template)
     git("commit", "-qm", "v1", cwd=template)
     project = new_project("Pipe", output_dir=root / "out", template=str(template)).project_dir
-    git("init", "-q", cwd=project)
-    git("add", "-A", cwd=project)
-    git("commit", "-qm", "generated", cwd=project)
 
     (template / "{{cookiecutter.project_slug}}" / "gone.txt").unlink()
     files = {f"changed/f{i}.txt": f"version 2 of file {i}\n" for i in range(CHANGED)}
