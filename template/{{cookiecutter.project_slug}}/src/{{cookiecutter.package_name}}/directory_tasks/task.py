@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.directory_tasks.errors import (
     DirectoryTaskError,
     DiskFullError,
     EmptyInputError,
+    OutputNotWritableError,
     UnlistableFolderError,
 )
 from {{ cookiecutter.package_name }}.directory_tasks.executors import open_executor
@@ -68,6 +69,14 @@ def empty_input_error(source, unread):
     )
 
 
+def removed_outputs(previous, entries):
+    """How many outputs of the `previous` manifest the new one (`entries`) no longer lists."""
+    if not previous:
+        return 0
+    listed = {entry["file"] for entry in entries}
+    return sum(entry["file"] not in listed for entry in previous["files"])
+
+
 class DirectoryTask(luisy.Task):
     """A luisy task that turns every file of its input folder into one .npy file.
 
@@ -100,10 +109,16 @@ class DirectoryTask(luisy.Task):
             return False
         if not all(task.complete() for task in luigi.task.flatten(self.requires())):
             return False
+        # Another run committed since this build first looked: the build's listing of the
+        # input may be older than that commit (see run()).
+        generation = read_generation(target.folder)  # before the listing it goes with
+        meanwhile = generation != self.generation_seen()
         try:
-            read, unread = survey_input(self.input())
+            read, unread = survey_input(self.input(), again=meanwhile)
         except (OSError, ValueError, KeyError, UnlistableFolderError):
             return False  # run() looks again and reports what is wrong
+        if meanwhile:
+            self.generation_seen(generation)
         return self.accounts_for(target.load(), {path: mark for path, mark, _ in read + unread})
 
     def accounts_for(self, manifest, found):
@@ -117,7 +132,16 @@ class DirectoryTask(luisy.Task):
     def run(self):
         """Write the output while holding its lock (and a shared lock on a directory task's
         input), unless another run committed it while this one waited."""
-        source, target = self.input(), self.output()
+        target = self.output()
+        try:
+            self.write_under_lock(self.input(), target)
+        except OSError as error:  # reading happens in process_files: this is about writing
+            if not isinstance(error, PermissionError) and error.errno != errno.EROFS:
+                raise
+            raise OutputNotWritableError(os.path.dirname(target.folder), error) from error
+
+    def write_under_lock(self, source, target):
+        """run() once the paths are known."""
         with contextlib.ExitStack() as locks:
             locks.enter_context(TaskLock(target.folder))
             if isinstance(source, ManifestTarget):
@@ -138,12 +162,17 @@ class DirectoryTask(luisy.Task):
             if previous and self.accounts_for(previous, found):
                 done = "written by another run meanwhile" if meanwhile else "up to date"
                 logger.info(f"{self.get_task_family()}: already {done}, nothing to write")
-                return
-            self.write_output(source, target, files, unread, previous)
+            else:
+                self.write_output(source, target, files, unread, previous)
+            # The lock is held: the commit on disk is the one this build's listing describes.
+            self.generation_seen(read_generation(target.folder))
 
-    def generation_seen(self):
-        """The marker of the committed output as this build first saw it (None: none)."""
+    def generation_seen(self, now=None):
+        """The marker of the committed output when this build listed the input for the last
+        time (None: nothing committed), looked at once per build; `now`: remember that one."""
         folder = self.output().folder
+        if now is not None:
+            return looked_up(("generation", folder), lambda: now, again=True)
         return looked_up(("generation", folder), lambda: read_generation(folder))
 
     def map_files(self, source, staging, files, settings):
@@ -164,11 +193,11 @@ class DirectoryTask(luisy.Task):
             raise empty_input_error(source, unread)
         settings = directory_tasks()
         staging = Staging(target)
-        progress = Progress(self.get_task_family(), len(files))
+        progress = None
         try:
             entries, todo = keep_unchanged(files, previous)
             reused = len(entries)
-            progress.advance(reused)
+            progress = Progress(self.get_task_family(), len(files), kept=reused)
             bad, ignored = [], []
             try:
                 for chunk_entries, chunk_bad, chunk_ignored in self.map_files(
@@ -207,12 +236,16 @@ class DirectoryTask(luisy.Task):
             where = f": {error.filename}" if error.filename else ""
             raise DiskFullError(layer, None, f"{error.strerror}{where}") from error
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
             staging.discard()
         summary = (
             f"{self.get_task_family()}: wrote {len(entries) - reused} file(s),"
             f" kept {reused} unchanged"
         )
+        removed = removed_outputs(previous, entries)
+        if removed:
+            summary += f", removed {removed} output(s) of input files gone or no longer read"
         if bad:
             summary += f", skipped {len(bad)} unreadable file(s)"
         if unread or ignored:
