@@ -1,5 +1,6 @@
 """`python -m <package>`: its help, and what it says and leaves when run from the wrong folder."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 
 import {{ cookiecutter.package_name }}
 
-from conftest import PACKAGE, PROJECT_ROOT, run_command
+from conftest import EXT, PACKAGE, PROJECT_ROOT, gradient, run_command, run_luisy, write_image
 
 PACKAGE_FOLDER = Path({{ cookiecutter.package_name }}.__file__).resolve().parent
 INSTALLED_FROM_HERE = PACKAGE_FOLDER.parents[1] == PROJECT_ROOT
@@ -30,7 +31,13 @@ def test_run_help_says_where_further_options_go_and_names_them():
     assert result.returncode == 0, result.stderr
     assert "[TASK ...]" in result.stdout
     assert "further options go to luisy and luigi" in result.stdout
-    for option in ("--directory-tasks-workers N", "--directory-tasks-lenient", "--dry-run"):
+    for option in (
+        "--directory-tasks-workers N",
+        "--directory-tasks-lenient",
+        "--dry-run",
+        "--directory-tasks-executor spark",
+        "--directory-tasks-spark-master URL",
+    ):
         assert option in result.stdout
     assert "--verbose" in result.stdout and "--traceback" in result.stdout
 
@@ -129,3 +136,36 @@ def test_run_without_images_points_to_samples_with_the_same_working_dir(tmp_path
         " images"
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [
+        (["--no-such-option"], "unknown option(s) for run: --no-such-option"),
+        (["--directory-tasks-workers", "many"], "--directory-tasks-workers 'many': invalid"),
+        (["--directory-tasks-executor=dask"], "--directory-tasks-executor 'dask': "),
+    ],
+)
+def test_an_option_run_does_not_take_is_one_line_naming_it(workspace, option, says):
+    (workspace.raw / "a.png").write_bytes(b"")  # run looks for options once raw holds a file
+
+    result = run_command("run", "--working-dir", workspace.root, *option)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"Error: {says}"), result.stderr
+    assert result.stderr.count("\n") == 1 and "__main__.py" not in result.stderr
+    assert f"python -m {PACKAGE} run --help" in result.stderr
+
+
+def test_luisys_own_timestamps_show_their_milliseconds_once(workspace):
+    """luisy's logging format repeats the milliseconds; the bare luisy command's lines from
+    the moment this package is imported, and `sheet`'s, show them once."""
+    write_image(workspace.raw / f"a{EXT}", gradient())
+    luisy_run = run_luisy(workspace.root)
+    sheet = run_command("sheet", "--working-dir", workspace.root)
+
+    assert luisy_run.returncode == 0 and sheet.returncode == 0, luisy_run.stdout + sheet.stderr
+    summary = [line for line in luisy_run.stdout.splitlines() if "ToNumpy: wrote 1" in line]
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} I ", summary[0]), summary
+    doubled = re.compile(r":\d\d,\d{3},\d{3} ")
+    assert not doubled.search(sheet.stdout + sheet.stderr), sheet.stdout + sheet.stderr

@@ -101,3 +101,16 @@ def test_a_file_removed_between_listing_and_reading_stops_a_strict_run(workspace
     assert "Run again to process the folder as it is now" in str(error.value)
     assert "Fix or remove" not in str(error.value)
     assert not workspace.to_numpy.exists() or not any(workspace.to_numpy.rglob("*.npy"))
+
+
+def test_a_raw_folder_that_cannot_be_listed_is_named_not_called_empty(space):
+    space.raw.chmod(0)
+    try:
+        result = run_as_user(space)
+    finally:
+        space.raw.chmod(0o755)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith(f"Error: cannot list the folder {space.raw} (Permission")
+    assert "no images" not in result.stderr and "Traceback" not in result.stderr
+    assert sorted(path.name for path in space.project.iterdir()) == ["raw"]

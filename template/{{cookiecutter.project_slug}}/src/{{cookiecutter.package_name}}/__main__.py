@@ -5,6 +5,7 @@ command needs them.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ further options go to luisy and luigi, e.g.:
   --directory-tasks-workers N   worker processes per task (0: all cores, 1: this process)
   --directory-tasks-lenient     skip unreadable files (listed in the manifest) instead of failing
   --directory-tasks-max-pixels N  refuse larger images before decoding them (0: no limit)
+  --directory-tasks-executor spark  do the per-file work on Spark (default: processes)
+  --directory-tasks-spark-master URL  Spark's master, e.g. spark://HOST:7077 (default: local[*])
   --dry-run                     show which tasks would run, run nothing (luisy)
   --hash-update-mode            accept changed code without rerunning its tasks (luisy)
   --workers N                   tasks luigi runs at once
@@ -66,7 +69,16 @@ def samples(args):
 def run(args, words):
     """Run every final task, or the tasks named, with luisy (hashing included)."""
     raw = project_folder(args.working_dir) / "raw"
-    if not raw.is_dir() or not any(path.is_file() for path in raw.rglob("*")):
+    try:
+        found = holds_a_file(raw)
+    except OSError as error:
+        print(
+            f"Error: cannot list the folder {error.filename} ({error.strerror}); nothing was"
+            " changed. Give this user read and execute permission on it, and run again",
+            file=sys.stderr,
+        )
+        return 1
+    if not found:
         hint = wrong_folder_hint(args) or (
             f". Put your images there (subfolders are fine), or run `python -m {PACKAGE}"
             f" samples{working_dir_option(args)}` for sample images"
@@ -76,15 +88,27 @@ def run(args, words):
     from {{ cookiecutter.package_name }}.commands.logs import show_results_and_problems
 
     show_results_and_problems(args.verbose)  # before luisy loads
-    from {{ cookiecutter.package_name }}.commands.run import UnknownTaskError, run_tasks
+    from {{ cookiecutter.package_name }}.commands.run import CommandLineError, run_tasks
 
     try:
         return run_tasks(
             words, Path(args.working_dir).resolve(), verbose=args.verbose, traceback=args.traceback
         )
-    except UnknownTaskError as error:
+    except CommandLineError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
+
+
+def holds_a_file(folder):
+    """True when `folder` or a folder below it holds a file; an OSError for one that cannot be
+    listed (the run would stop there)."""
+    if not folder.is_dir():
+        return False
+
+    def refuse(error):
+        raise error
+
+    return any(files for _, _, files in os.walk(folder, onerror=refuse))
 
 
 def working_dir_option(args):
@@ -99,6 +123,9 @@ def sheet(args):
         hint = wrong_folder_hint(args) or f": run `python -m {PACKAGE} run` first"
         print(f"Error: no results in {final}{hint}", file=sys.stderr)
         return 2
+    from {{ cookiecutter.package_name }}.commands.logs import show_results_and_problems
+
+    show_results_and_problems()  # before luisy loads: problems only, in this project's format
     from luisy import Config
 
     from {{ cookiecutter.package_name }}.commands.sheet import (

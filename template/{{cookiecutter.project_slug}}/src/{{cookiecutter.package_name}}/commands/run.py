@@ -7,6 +7,7 @@ DirectoryTaskError: bad files, an id collision, an empty input, a failure of the
 the run with its message alone; `traceback` lets luigi log the stack as well.
 """
 
+import argparse
 import importlib
 import inspect
 import logging
@@ -19,6 +20,7 @@ import luigi.configuration
 import luigi.execution_summary
 from luigi.cmdline_parser import CmdlineParser
 from luigi.execution_summary import LuigiStatusCode
+from luigi.task_register import Register
 from luisy import Config, luigi_interface
 from luisy.cli import parse_args
 
@@ -31,7 +33,12 @@ PACKAGE = __package__.split(".")[0]
 logger = logging.getLogger(PACKAGE)
 
 
-class UnknownTaskError(Exception):
+class CommandLineError(Exception):
+    """A word on the command line that names no task of this project, or an option neither
+    luisy nor luigi takes."""
+
+
+class UnknownTaskError(CommandLineError):
     """A word on the command line that names no task of this project."""
 
 
@@ -73,6 +80,31 @@ def split_task_names(words, tasks):
             )
         rest.append(word)
     return names, rest
+
+
+def refuse_unknown_options(task_name, args_luigi):
+    """Raise CommandLineError for an option luigi does not take for `task_name`, or a value it
+    cannot read: luigi itself would print its whole usage under the name `__main__.py`, or fail
+    the task with a traceback."""
+    parser = CmdlineParser._build_parser(root_task=task_name)  # the parser luigi uses next
+    parser.exit_on_error = False
+    see = f"`python -m {PACKAGE} run --help` lists the options"
+    try:
+        given, unknown = parser.parse_known_args([task_name, *args_luigi])
+    except argparse.ArgumentError as error:
+        raise CommandLineError(f"{error}; {see}") from None
+    if unknown:
+        raise CommandLineError(f"unknown option(s) for run: {' '.join(unknown)}; {see}")
+    for task, without_section, name, parameter in Register.get_all_params():
+        dest = name if without_section else f"{task}_{name}"
+        value = getattr(given, dest, None)
+        if not isinstance(value, str):  # not given, or a flag
+            continue
+        try:
+            parameter.parse(value)
+        except ValueError as error:
+            option = "--" + dest.replace("_", "-")
+            raise CommandLineError(f"{option} {value!r}: {error}; {see}") from None
 
 
 class SeveralRoots:
@@ -143,6 +175,7 @@ def run_tasks(words, working_dir, verbose=False, traceback=False):
     if not traceback:
         logging.getLogger("luigi-interface").addFilter(expected)
     args_luisy, args_luigi = parse_args(["--working-dir", str(working_dir), "--no-ask", *rest])
+    refuse_unknown_options(chosen[0], args_luigi)
     with CmdlineParser.global_instance([chosen[0], "--local-scheduler", *args_luigi]) as parser:
         roots = [parser.get_task_obj()] + [tasks[name]() for name in chosen[1:]]
         if args_luisy.pop("hash_update_mode"):

@@ -130,6 +130,22 @@ class EmptyInputError(DirectoryTaskError):
     """The input folder holds no files to process."""
 
 
+class OutputNotWritableError(EnvironmentFailure):
+    """A task may not write where its outputs go (permissions, a read-only file system)."""
+
+    def __init__(self, folder, error):
+        super().__init__(folder, error)
+        self.folder, self.error = folder, error
+
+    def __str__(self):
+        where = _printable(self.error.filename or self.folder)
+        return (
+            f"cannot write {where} ({self.error.strerror}); nothing was committed. Give this"
+            f" user write permission on {_printable(self.folder)}, or run with another"
+            " --working-dir"
+        )
+
+
 class UnlistableFolderError(DirectoryTaskError):
     """A folder below an input or output folder cannot be listed: a run that went on would take
     its files for deleted and remove their outputs, so it stops and changes nothing."""
