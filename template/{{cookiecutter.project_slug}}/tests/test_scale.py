@@ -153,8 +153,25 @@ def test_progress_logs_a_line_every_interval_off_a_terminal(caplog):
     progress = Progress("ToNumpy", total=10, interval=0.0, stream=io.StringIO())
     with caplog.at_level(logging.INFO):
         progress.advance(4)
+        progress.advance(2)
     progress.close()
-    assert "ToNumpy: 4/10 files" in caplog.text and "s left" in caplog.text
+    assert "ToNumpy: 4/10 files, measuring the rate" in caplog.text
+    assert "ToNumpy: 6/10 files" in caplog.text and "s left" in caplog.text
+
+
+def test_progress_rate_leaves_out_start_up_and_kept_files():
+    """1,000 kept files and a 10 s start-up (a Spark session) before the first 10 files come
+    back; then 10 files a second: the rate says 10 files/s and 100 s for the last 1,000."""
+    now = [0.0]
+    progress = Progress(
+        "RedChannel", total=2020, kept=1000, stream=io.StringIO(), clock=lambda: now[0]
+    )
+    now[0] = 10.0
+    progress.advance(10)  # the first work comes back
+    now[0] = 11.0
+    progress.advance(10)
+
+    assert progress.describe(11.0) == "RedChannel: 1020/2020 files, 10 files/s, 100 s left"
 
 
 def test_progress_draws_a_bar_on_a_terminal():
