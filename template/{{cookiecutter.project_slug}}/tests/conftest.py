@@ -25,6 +25,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 
 
+def directory_task_names():
+    """The directory tasks of tasks.py in the order they are defined (more after `scaffold add
+    task`): what a run reports and the sheet shows a column for."""
+    from {{ cookiecutter.package_name }}.commands.run import project_tasks
+    from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
+
+    return [name for name, cls in project_tasks().items() if issubclass(cls, DirectoryTask)]
+
+
 def write_image(path, image):
     """Write `image` as a real image file at `path`, in the format its extension names."""
     path = Path(path)

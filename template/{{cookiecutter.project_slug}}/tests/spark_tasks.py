@@ -57,3 +57,18 @@ class Hungry(DirectoryTask):
         if image[0, 0, 0] == 0:
             return np.empty(1 << 52, dtype=np.uint8)
         return image
+
+
+class ExecutorGaveUp(BaseException):
+    """Not an Exception: no per-file handler catches it, so the Spark task itself fails."""
+
+
+@luisy.interim
+@luisy.requires(ExportDirectory)
+class GivesUp(DirectoryTask):
+    """Fails its Spark task with a Python error of its own."""
+
+    project_name = PACKAGE
+
+    def transform(self, image):
+        raise ExecutorGaveUp(f"no way on with an image of shape {image.shape}")

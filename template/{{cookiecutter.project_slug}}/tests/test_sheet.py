@@ -22,6 +22,7 @@ from conftest import (
     EXT,
     PACKAGE,
     PROJECT_ROOT,
+    directory_task_names,
     gradient,
     needs_lossless,
     run_command,
@@ -83,13 +84,14 @@ def test_sheet_command_titles_rows_columns_and_counts_skipped_and_ignored_files(
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("rows: img0, img2, img4\n")
     sheet = io.imread(output)
-    place = layout(3, 3)  # raw, ToNumpy, RedChannel
+    columns = ["raw", *directory_task_names()]  # raw, ToNumpy, RedChannel, tasks added since
+    place = layout(3, len(columns))
     assert sheet.shape == (place["height"], place["width"], 3)
     width, gap, tile = place["width"], 4, 160
     counts = "5 files; 1 skipped (unreadable), 2 ignored (not read)"
     np.testing.assert_array_equal(sheet[:LINE], text_strip(counts, width, gap))
     titles = sheet[LINE : 2 * LINE]
-    for column, title in enumerate(["raw", "ToNumpy", "RedChannel"]):
+    for column, title in enumerate(columns):
         left = gap + column * (tile + gap)
         expected = text_strip(title, width, left)[:, left : left + tile]
         np.testing.assert_array_equal(titles[:, left : left + tile], expected)
@@ -154,13 +156,14 @@ def test_sheet_shows_arrays_that_are_no_images_and_says_what_it_skipped(workspac
     assert "Traceback" not in result.stderr
     assert f"img1{EXT} (file gone)" in result.stdout + result.stderr
     sheet = io.imread(output)
-    place = layout(2, 5)  # raw, ToNumpy, RedChannel, Histogram, Stack
+    histogram = 1 + len(directory_task_names())  # raw, ToNumpy, RedChannel, added tasks, ...
+    place = layout(2, histogram + 2)  # ... Histogram, Stack
     assert sheet.shape == (place["height"], place["width"], 3)
     stack = (text_panel("not an image:\nshape (2, 3, 4, 5)\ndtype float32", 160) * 255).round()
-    np.testing.assert_array_equal(tile_at(sheet, place, 0, 4), stack)
+    np.testing.assert_array_equal(tile_at(sheet, place, 0, histogram + 1), stack)
     gone = (text_panel(f"img1{EXT}:\nfile gone", 160) * 255).round()
     np.testing.assert_array_equal(tile_at(sheet, place, 1, 0), gone)
     red = gradient(height=40, width=40, seed=0)[..., 0]
     plot = (line_plot(np.bincount(red.ravel(), minlength=256), 160) * 255).round()
-    np.testing.assert_array_equal(tile_at(sheet, place, 0, 3), plot)
+    np.testing.assert_array_equal(tile_at(sheet, place, 0, histogram), plot)
     assert (plot < 128).any()  # a line is drawn

@@ -219,6 +219,20 @@ def test_executors_that_cannot_import_the_code_say_what_to_do(tmp_path, spark_cl
     assert not (space.project / "interim" / "DriverOnly.json").exists()
 
 
+def test_a_python_error_on_an_executor_is_shown_not_the_java_stack(tmp_path, spark_cluster):
+    space = Workspace(tmp_path / "data")
+    add_images(space.raw, count=2)
+
+    code, output = build(spark_cluster, space.root, "GivesUp")
+
+    assert code != 0
+    assert (
+        "the Spark job failed: spark_tasks.ExecutorGaveUp: no way on with an image of shape"
+        " (24, 32, 3); nothing was committed" in output
+    ), output[-3000:]
+    assert not (space.project / "interim" / "GivesUp.json").exists()
+
+
 def test_a_python_worker_killed_mid_work_is_retried(tmp_path, spark_cluster):
     space = Workspace(tmp_path / "data")
     add_images(space.raw, count=12)

@@ -15,6 +15,7 @@ def apply():
     """Install the fixes into luisy (idempotent); imports luisy."""
     from {{ cookiecutter.package_name }}.luisy_fixes import builds, compat, speedups
 
+    noise.mend_luisy_log_format()
     compat.apply()
     speedups.apply()
     builds.apply()

@@ -31,3 +31,23 @@ warnings.filterwarnings(
     category=UserWarning,
     module=r"requirements\.requirement\Z",
 )
+
+# pyspark 4 warns on every Spark run that it does not fully support pandas 3; directory tasks
+# pass no data through pandas on Spark.
+warnings.filterwarnings(
+    "ignore",
+    message="PySpark does not yet fully support pandas",
+    category=FutureWarning,
+)
+
+
+def mend_luisy_log_format():
+    """luisy's logging set-up writes the milliseconds twice (`12:00:01,507,507`): its format
+    adds them to a time that already has them. Its handler, where luisy installed it, gets the
+    time without them; lines logged before this package was imported keep luisy's format."""
+    import luisy
+
+    for handler in logging.getLogger().handlers:
+        formatter = handler.formatter
+        if formatter is not None and formatter._fmt == luisy.log_format and not formatter.datefmt:
+            handler.setFormatter(logging.Formatter(luisy.log_format, "%Y-%m-%d %H:%M:%S"))

@@ -166,7 +166,18 @@ def spark_failure(error):
             " spark.executor.cores)"
         )
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    python_errors = [line for line in lines if re.match(r"^\w+(Error|Exception)\b", line)]
     aborted = [line.lstrip(": ") for line in lines if "Job aborted" in line]
-    reason = (python_errors or aborted or lines or [type(error).__name__])[-1]
+    reason = python_error(text) or (aborted or lines or [type(error).__name__])[-1]
     return SparkJobError(f"the Spark job failed: {reason[:500]}; nothing was committed or recorded")
+
+
+def python_error(text):
+    """The exception line of the last Python traceback in a Spark error's text, or ''. (The
+    Java stack Spark adds after it ends with lines such as `at java.lang.Thread.run`.)"""
+    _, found, rest = text.rpartition("Traceback (most recent call last):")
+    if not found:
+        return ""
+    for line in rest.splitlines()[1:]:
+        if line.strip() and not line[0].isspace():  # frames are indented, the error is not
+            return line.strip()
+    return ""

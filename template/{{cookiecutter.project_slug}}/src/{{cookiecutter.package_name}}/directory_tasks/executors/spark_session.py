@@ -45,16 +45,51 @@ def open_session(master):
     for key in DEFAULT_JAVA_OPTIONS:
         if key not in configured:
             builder = builder.config(key, QUICK_START)
+    log = spark_log_path()
     try:
-        session = builder.getOrCreate()
+        with jvm_output_to(log):
+            session = builder.getOrCreate()
     except Exception as error:
         raise DirectoryTaskError(
             f"could not start Spark with the master {master!r} ({str(error).strip()[:300]})."
             " Spark needs Java 17 (java on the PATH, or JAVA_HOME); check"
-            " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes"
+            " --directory-tasks-spark-master, or run with --directory-tasks-executor=processes."
+            f"{f' Spark logged to {log}' if log else ''}"
         ) from error
     atexit.register(stop_quietly, session)
     return session
+
+
+def spark_log_path():
+    """Where the JVM of a session made here writes its console output: `spark.log` in the
+    working dir's logs/ folder; None (the console) when the run is verbose."""
+    import luisy
+
+    working_dir = luisy.Config().get_param("working_dir")
+    if not working_dir or logging.getLogger().getEffectiveLevel() <= logging.INFO:
+        return None
+    return os.path.join(working_dir, "logs", "spark.log")
+
+
+@contextlib.contextmanager
+def jvm_output_to(path):
+    """Give processes started meanwhile (the driver's JVM, which keeps it) `path` as their
+    standard error: Spark's start-up banner and warnings land there, not among the run's
+    lines. Nothing changes when `path` is None."""
+    if path is None:
+        yield
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def configured_keys():
