@@ -1,5 +1,5 @@
-"""A folder that cannot be listed stops the run and changes nothing: skipping it would make its
-files look deleted and remove their outputs."""
+"""Folders the user may not list or write: the run stops with one line and changes nothing. (A
+folder skipped as unlistable would make its files look deleted and remove their outputs.)"""
 
 import os
 import shutil
@@ -114,3 +114,21 @@ def test_a_raw_folder_that_cannot_be_listed_is_named_not_called_empty(space):
     assert result.stderr.startswith(f"Error: cannot list the folder {space.raw} (Permission")
     assert "no images" not in result.stderr and "Traceback" not in result.stderr
     assert sorted(path.name for path in space.project.iterdir()) == ["raw"]
+
+
+def test_an_output_folder_the_user_may_not_write_is_one_line_and_keeps_the_result(space):
+    assert run_as_user(space).returncode == 0
+    write_image(space.raw / f"new{EXT}", gradient(seed=9))
+    before = everything_below(space.project)
+    interim = space.project / "interim"
+    interim.chmod(0o555)
+    try:
+        result = run_as_user(space)
+    finally:
+        interim.chmod(0o755)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"Error: cannot write {interim}/" in result.stderr
+    assert "(Permission denied); nothing was committed" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert everything_below(space.project) == before
