@@ -82,6 +82,20 @@ def test_a_run_shows_task_summaries_and_luigis_summary_only(space):
         assert noise not in result.stdout
 
 
+def test_a_rerun_after_images_were_removed_says_how_many_outputs_went(space):
+    add_images(space, count=3)
+    assert run_in(space).returncode == 0
+    (space.raw / f"img0{EXT}").unlink()
+
+    result = run_in(space)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "ToNumpy: wrote 0 file(s), kept 2 unchanged, removed 1 output(s) of input files gone"
+        in result.stdout
+    )
+
+
 def test_verbose_shows_luisys_output_without_colour_codes_into_a_file(space):
     add_images(space)
 
