@@ -224,6 +224,43 @@ def check(
 
 
 @app.command()
+def diff(
+    path: ProjectPath = Path("."),
+    exit_code: Annotated[
+        bool,
+        typer.Option("--exit-code", help="Exit 1 when there are changes, 0 when none (as git)."),
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Render from this copy of the project's template (e.g. a local clone).",
+        ),
+    ] = None,
+) -> None:
+    """Show your changes to the template's files as a unified diff (a/ template, b/ project).
+
+    Compares with the template rendered with the project's answers at the version or commit
+    that made it. Runs none of the template's hooks, as check: it compares the template's own
+    files. Files you added are your own and not shown; template files you deleted are shown
+    as deleted; files the project's git ignores are left out. Writes nothing.
+
+    Exit 0 (with --exit-code: 1 when there are changes). 2: not a scaffold project, its
+    template cannot be found, or any other error.
+    """
+    from scaffold.diff import diff_project
+
+    try:
+        text = diff_project(path, template)
+    except ScaffoldError as error:
+        typer.echo(f"Error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(text.encode("utf-8"), nl=False)
+    if exit_code and text:
+        raise typer.Exit(1)
+
+
+@app.command()
 def update(
     path: ProjectPath = Path("."),
     set_: Annotated[
