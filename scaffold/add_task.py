@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.errors import GenerationFailed, UsageError
+from scaffold.answers import build_answers
+from scaffold.errors import GenerationFailed, UsageError, one_line
 from scaffold.files import project_path
+from scaffold.hooks import importable
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.provenance import read_provenance
-from scaffold.rendering import BUNDLED, build_answers, importable, one_line
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
 from scaffold.templates import read_template_info
 from scaffold.versions import open_recorded_template
 

@@ -21,8 +21,9 @@ from scaffold.errors import (
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
-from scaffold.rendering import BUNDLED, project_files, render_tree
+from scaffold.rendering import project_files, render_tree
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.

@@ -144,7 +144,7 @@ def templates() -> None:
         infos = bundled_templates()
     except ScaffoldError as error:
         raise _fail(error) from None
-    from scaffold.rendering import default_answers
+    from scaffold.answers import default_answers
 
     for info in infos:
         typer.echo(f"{info.name} (version {info.version})")

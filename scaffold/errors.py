@@ -92,3 +92,8 @@ class TemplateVersionUnavailable(ScaffoldError):
 
 class DirtyWorkTree(UsageError):
     """The project has uncommitted changes, which an update could mix with its own."""
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message folded onto one line."""
+    return " ".join(str(error).split()) or type(error).__name__

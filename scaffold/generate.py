@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
+from scaffold.answers import build_answers, public_answers
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
 from scaffold.files import file_digest
 from scaffold.git import (
@@ -22,20 +23,13 @@ from scaffold.git import (
     start_repository,
     work_tree_root,
 )
+from scaffold.hooks import importable, run_post_hook
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.locks import staging_folder
 from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
-from scaffold.rendering import (
-    BUNDLED,
-    build_answers,
-    importable,
-    open_template,
-    project_files,
-    public_answers,
-    render,
-    run_post_hook,
-)
+from scaffold.rendering import project_files, render
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED, open_template
 
 
 @dataclass(frozen=True)

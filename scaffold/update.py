@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold import __version__
+from scaffold.answers import public_answers
 from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
@@ -32,8 +33,9 @@ from scaffold.provenance import (
     Provenance,
     read_provenance,
 )
-from scaffold.rendering import BUNDLED, public_answers, render_files
+from scaffold.rendering import render_files
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
 from scaffold.templates import UNVERSIONED
 from scaffold.versions import open_current_template, open_recorded_template
 

@@ -11,7 +11,7 @@ from scaffold.errors import TemplateVersionUnavailable, UsageError
 from scaffold.git import GitFailed, checkout_commit
 from scaffold.history import open_bundled_version
 from scaffold.provenance import Provenance
-from scaffold.rendering import BUNDLED, TemplateSource, open_template
+from scaffold.sources import BUNDLED, TemplateSource, open_template
 from scaffold.templates import TemplateInfo, read_template_info
 
 
