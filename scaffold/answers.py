@@ -22,9 +22,11 @@ def build_answers(
     recorded: Mapping[str, object] = (),
     extra_context: Mapping[str, object] = (),
     template_rules: bool = True,
+    default_context: Mapping[str, object] = (),
 ) -> dict:
-    """Return the cookiecutter context for `info`: defaults, then recorded answers, NAME,
-    --set and prompts. Recorded answers the template no longer asks for are dropped.
+    """Return the cookiecutter context for `info`: defaults, then the user's cookiecutter
+    `default_context`, recorded answers, NAME, --set and prompts. Recorded answers the template
+    no longer asks for are dropped.
 
     `template_rules` is for the bundled template, which opts in to scaffold's own checks of
     names and to its rules checked before anything is rendered (its pre-generation hook's
@@ -59,7 +61,9 @@ def build_answers(
     overrides = {key: _as_literal(value) for key, value in overrides.items()}
     try:
         context = generate_context(
-            context_file=str(info.path / "cookiecutter.json"), extra_context=overrides
+            context_file=str(info.path / "cookiecutter.json"),
+            default_context=dict(default_context),
+            extra_context=overrides,
         )
         given = set(settings) | ({"project_name"} if name is not None else set())
         rules = _rule_of(info, context) if template_rules else lambda key, answer: None

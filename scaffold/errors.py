@@ -52,6 +52,10 @@ class TemplateNotFound(UsageError):
     """A --template source that does not hold a cookiecutter template."""
 
 
+class ConfigError(UsageError):
+    """The user's cookiecutter configuration is missing or unreadable; nothing was written."""
+
+
 class UnsafePath(UsageError):
     """A path that would leave its folder or pass through a symbolic link: nothing is written."""
 

@@ -153,6 +153,7 @@ def render_files(
     hooks: bool,
     template_rules: bool,
     project_dir: Path,
+    default_context: Mapping[str, object] = (),
 ) -> tuple[Rendering, dict]:
     """Render a template with recorded answers (and --set changes) into memory; return the
     rendering of the files that are the template's business in `project_dir` (see
@@ -165,6 +166,7 @@ def render_files(
             settings,
             hooks=hooks,
             template_rules=template_rules,
+            default_context=default_context,
         )
         found = [item for item in project_files(project, project_dir) if item[0] != PROVENANCE_FILE]
         files = {relative: path.read_bytes() for relative, path in found}
@@ -180,9 +182,11 @@ def render_tree(
     *,
     hooks: bool,
     template_rules: bool,
+    default_context: Mapping[str, object] = (),
 ) -> tuple[Path, dict, dict[str, str]]:
     """Render a template with recorded answers into `staging`: the project folder made there,
-    the cookiecutter context and the rendered path of each template file."""
+    the cookiecutter context and the rendered path of each template file. The user's
+    `default_context` gives what a variable the answers do not record defaults to."""
     info = read_template_info(template_dir)
     with importable(template_dir):
         context = build_answers(
@@ -192,6 +196,7 @@ def render_tree(
             no_input=True,
             recorded=answers,
             template_rules=template_rules,
+            default_context=default_context,
         )
         project, paths = render(template_dir, context, staging, hooks=hooks)
     return project, context, paths
