@@ -16,13 +16,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.errors import GenerationFailed, UsageError
+from scaffold.answers import build_answers
+from scaffold.errors import GenerationFailed, UsageError, one_line
 from scaffold.files import project_path
+from scaffold.hooks import importable
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.provenance import read_provenance
-from scaffold.rendering import BUNDLED, build_answers, importable, one_line
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
 from scaffold.templates import read_template_info
+from scaffold.user_config import load_user_config
 from scaffold.versions import open_recorded_template
 
 OVERLAY = "add-task"
@@ -88,7 +91,8 @@ def _add(project_dir, name, input_task, layer, template) -> AddedTask:
     if layer not in LAYERS:
         raise UsageError(f"unknown layer {layer!r}; use one of: {', '.join(LAYERS)}")
     task = {"name": name, "module": module_name(name), "layer": layer, "input": input_task}
-    with open_recorded_template(provenance, template) as template_dir:
+    config = load_user_config() if template else None  # for an abbreviation in `template`
+    with open_recorded_template(provenance, template, config) as template_dir:
         overlay = Path(template_dir) / OVERLAY
         if not overlay.is_dir():
             raise UsageError(

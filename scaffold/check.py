@@ -21,8 +21,10 @@ from scaffold.errors import (
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
-from scaffold.rendering import BUNDLED, project_files, render_tree
+from scaffold.rendering import project_files, render_tree
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
+from scaffold.user_config import UserConfig, load_user_config
 from scaffold.versions import open_current_template, open_recorded_template
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
@@ -88,22 +90,36 @@ class Status:
 
 
 def check_project(
-    project_dir: Path | str, template: str | None = None, checkout: str | None = None
+    project_dir: Path | str,
+    template: str | None = None,
+    checkout: str | None = None,
+    *,
+    directory: str | None = None,
+    config_file: Path | str | None = None,
+    default_config: bool = False,
 ) -> Status:
     """Compare a project with the newest version of its template (on the recorded branch or
-    tag, or on `checkout`).
+    tag, or on `checkout`; in the recorded folder of its source, or in `directory`). The
+    user's cookiecutter configuration is read as for `new` (abbreviations in `template`).
 
     Runs none of the template's hooks: check is a report, run in CI on changes nobody has
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
+    config = load_user_config(config_file, default_config)
     with private_temp(), reading_project(project_dir):
-        return _check(project_dir, template, checkout)
+        return _check(project_dir, template, checkout, directory, config)
 
 
-def _check(project_dir: Path, template: str | None, checkout: str | None) -> Status:
+def _check(
+    project_dir: Path,
+    template: str | None,
+    checkout: str | None,
+    directory: str | None,
+    config: UserConfig,
+) -> Status:
     provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template, checkout) as current:
+    with open_current_template(provenance, template, checkout, directory, config) as current:
         info = current.info
         outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
         status = Status(
@@ -127,7 +143,7 @@ def _check(project_dir: Path, template: str | None, checkout: str | None) -> Sta
         return status
     try:
         with (
-            open_recorded_template(provenance, template) as old_dir,
+            open_recorded_template(provenance, template, config) as old_dir,
             tempfile.TemporaryDirectory(prefix="scaffold-check-") as staging,
         ):
             base, _, _ = render_tree(
@@ -136,6 +152,7 @@ def _check(project_dir: Path, template: str | None, checkout: str | None) -> Sta
                 Path(staging),
                 hooks=False,
                 template_rules=provenance.template_source == BUNDLED,
+                default_context=config.default_context,
             )
             _compare(project_dir, base, status)
     except TemplateVersionUnavailable as error:

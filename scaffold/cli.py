@@ -42,6 +42,19 @@ def _root(
 NO_HOOKS = typer.Option(
     "--no-hooks", help="Run none of the template's hooks (for templates you do not trust)."
 )
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config-file",
+        metavar="PATH",
+        help="Your cookiecutter config file (default_context, abbreviations)."
+        " Default: $COOKIECUTTER_CONFIG, else ~/.cookiecutterrc.",
+    ),
+]
+DefaultConfig = Annotated[
+    bool,
+    typer.Option("--default-config", help="Read no cookiecutter config file; use its defaults."),
+]
 
 
 def _fail(error: ScaffoldError) -> typer.Exit:
@@ -72,13 +85,23 @@ def new(
         str | None,
         typer.Option(
             metavar="SOURCE",
-            help="Template: a directory, a zip file or a git URL. Default: bundled.",
+            help="Template: a directory, a zip file, a git URL or an abbreviation (gh:org/repo,"
+            " your own). Default: bundled.",
         ),
     ] = None,
     checkout: Annotated[
         str | None,
         typer.Option(metavar="REF", help="Branch, tag or commit of a git --template."),
     ] = None,
+    directory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIR",
+            help="The template's folder inside --template (a repository of several templates).",
+        ),
+    ] = None,
+    config_file: ConfigFile = None,
+    default_config: DefaultConfig = False,
     no_input: Annotated[
         bool, typer.Option("--no-input", help="Use defaults for everything not given.")
     ] = False,
@@ -111,12 +134,15 @@ def new(
             output_dir=output_dir,
             template=template,
             checkout=checkout,
+            directory=directory,
             settings=parse_settings(set_ or []),
             no_input=no_input or not is_interactive(),
             dry_run=dry_run,
             force=force,
             hooks=not no_hooks,
             git=not no_git,
+            config_file=config_file,
+            default_config=default_config,
         )
     except ScaffoldError as error:
         raise _fail(error) from None
@@ -144,7 +170,7 @@ def templates() -> None:
         infos = bundled_templates()
     except ScaffoldError as error:
         raise _fail(error) from None
-    from scaffold.rendering import default_answers
+    from scaffold.answers import default_answers
 
     for info in infos:
         typer.echo(f"{info.name} (version {info.version})")
@@ -181,6 +207,15 @@ def check(
             help="Compare with this branch or tag. Default: the one the project records.",
         ),
     ] = None,
+    directory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIR",
+            help="The template's folder inside its source. Default: the one the project records.",
+        ),
+    ] = None,
+    config_file: ConfigFile = None,
+    default_config: DefaultConfig = False,
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
 
@@ -191,7 +226,14 @@ def check(
     from scaffold.check import check_project
 
     try:
-        status = check_project(path, template, checkout)
+        status = check_project(
+            path,
+            template,
+            checkout,
+            directory=directory,
+            config_file=config_file,
+            default_config=default_config,
+        )
     except ScaffoldError as error:
         if json_output:
             report = {"project": str(path.resolve()), "status": "error", "error": str(error)}
@@ -282,6 +324,16 @@ def update(
             " Default: the one the project records.",
         ),
     ] = None,
+    directory: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DIR",
+            help="The template's folder inside its source, if it moved there."
+            " Default: the one the project records.",
+        ),
+    ] = None,
+    config_file: ConfigFile = None,
+    default_config: DefaultConfig = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
@@ -302,7 +354,7 @@ def update(
 
     try:
         if continue_:
-            if set_ or template or checkout or dry_run or no_hooks:
+            if set_ or template or checkout or directory or dry_run or no_hooks:
                 raise UsageError("--continue takes no other option: it only finishes an update")
             finished = finish_update(path)
             typer.echo(
@@ -316,6 +368,9 @@ def update(
             checkout=checkout,
             dry_run=dry_run,
             hooks=not no_hooks,
+            directory=directory,
+            config_file=config_file,
+            default_config=default_config,
         )
     except ScaffoldError as error:
         raise _fail(error) from None

@@ -52,6 +52,10 @@ class TemplateNotFound(UsageError):
     """A --template source that does not hold a cookiecutter template."""
 
 
+class ConfigError(UsageError):
+    """The user's cookiecutter configuration is missing or unreadable; nothing was written."""
+
+
 class UnsafePath(UsageError):
     """A path that would leave its folder or pass through a symbolic link: nothing is written."""
 
@@ -92,3 +96,8 @@ class TemplateVersionUnavailable(ScaffoldError):
 
 class DirtyWorkTree(UsageError):
     """The project has uncommitted changes, which an update could mix with its own."""
+
+
+def one_line(error: BaseException) -> str:
+    """The error's message folded onto one line."""
+    return " ".join(str(error).split()) or type(error).__name__

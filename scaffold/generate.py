@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
+from scaffold.answers import build_answers, public_answers
 from scaffold.errors import BadSetting, GenerationFailed, TargetExists, UnsafePath, UsageError
 from scaffold.files import file_digest
 from scaffold.git import (
@@ -22,20 +23,14 @@ from scaffold.git import (
     start_repository,
     work_tree_root,
 )
+from scaffold.hooks import importable, run_post_hook
 from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.locks import staging_folder
 from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
-from scaffold.rendering import (
-    BUNDLED,
-    build_answers,
-    importable,
-    open_template,
-    project_files,
-    public_answers,
-    render,
-    run_post_hook,
-)
+from scaffold.rendering import project_files, render
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED, open_template
+from scaffold.user_config import load_user_config
 
 
 @dataclass(frozen=True)
@@ -67,12 +62,15 @@ def new_project(
     output_dir: Path | str = ".",
     template: str | None = None,
     checkout: str | None = None,
+    directory: str | None = None,
     settings: Mapping[str, str] | None = None,
     no_input: bool = True,
     dry_run: bool = False,
     force: bool = False,
     hooks: bool = True,
     git: bool = True,
+    config_file: Path | str | None = None,
+    default_config: bool = False,
 ) -> Generated:
     """Generate a project from `template` into `output_dir/<slug>`.
 
@@ -81,15 +79,20 @@ def new_project(
     checked to stay inside the project first. The template's hooks run unless `hooks` is
     False; with `dry_run` nothing is written and no hook runs. With `git`, a new project
     outside any git work tree starts its own repository with a first commit.
+
+    The user's cookiecutter configuration (`config_file`, else as cookiecutter finds it; none
+    with `default_config`) gives defaults (`default_context`) and abbreviations of `template`;
+    `directory` is the template's folder inside its source.
     """
     output_dir = Path(output_dir).resolve()
     repository = None
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
     hooks = hooks and not dry_run
+    config = load_user_config(config_file, default_config)
     with (
         private_temp(),
-        open_template(template, checkout) as source,
+        open_template(template, checkout, directory, config) as source,
         importable(source.directory),
     ):
         info = source.info
@@ -106,6 +109,7 @@ def new_project(
                 "_output_dir": str(output_dir),
             },
             template_rules=source.source == BUNDLED,
+            default_context=config.default_context,
         )
         answers = public_answers(context)
         provenance = Provenance(
@@ -115,6 +119,7 @@ def new_project(
             checkout=source.checkout,
             commit=source.commit,
             fingerprint=source.fingerprint,
+            directory=source.subdirectory,
             answers=answers,
             scaffold_version=__version__,
         )

@@ -29,6 +29,7 @@ class Provenance:
     checkout: str | None = None
     commit: str | None = None
     fingerprint: str | None = None  # a folder or zip template's content (templates.fingerprint)
+    directory: str | None = None  # the template's folder inside its source (--directory)
     # {path: SHA-256} of each file as generation or the last update wrote it, so that `check`
     # lists edits without rendering (and sees what the template's hooks did).
     generated: dict[str, str] | None = None
@@ -36,7 +37,8 @@ class Provenance:
 
     def to_json(self) -> str:
         data = asdict(self)
-        for optional in ("fingerprint", "generated"):  # absent from older provenance files
+        # Absent from older provenance files, and left out when there is nothing to say.
+        for optional in ("fingerprint", "directory", "generated"):
             if data[optional] is None:
                 del data[optional]
         data.update(data.pop("extra"))
@@ -83,6 +85,8 @@ def read_provenance(project_dir: Path, filename: str = PROVENANCE_FILE) -> Prove
         and all(isinstance(k, str) and isinstance(v, str) for k, v in generated.items())
     ):
         raise ProvenanceError(f"{path} has a 'generated' entry that is not {{path: digest}}")
+    if not isinstance(data.get("directory") or "", str):
+        raise ProvenanceError(f"{path} has a 'directory' entry that is not a folder name")
     data.setdefault("scaffold_version", "unknown")
     for key in ("template_name", "template_version", "template_source"):
         data[key] = str(data[key])

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold import __version__
+from scaffold.answers import public_answers
 from scaffold.check import has_conflict_markers, is_outdated, pending_conflicts
 from scaffold.errors import (
     DirtyWorkTree,
@@ -32,9 +33,11 @@ from scaffold.provenance import (
     Provenance,
     read_provenance,
 )
-from scaffold.rendering import BUNDLED, public_answers, render_files
+from scaffold.rendering import render_files
 from scaffold.scratch import private_temp
+from scaffold.sources import BUNDLED
 from scaffold.templates import UNVERSIONED
+from scaffold.user_config import load_user_config
 from scaffold.versions import open_current_template, open_recorded_template
 
 
@@ -62,6 +65,9 @@ def update_project(
     checkout: str | None = None,
     dry_run: bool = False,
     hooks: bool = True,
+    directory: str | None = None,
+    config_file: Path | str | None = None,
+    default_config: bool = False,
 ) -> Updated:
     """Merge the newest template into the project; see scaffold.merge for the rules.
 
@@ -69,20 +75,26 @@ def update_project(
     the provenance file changes with them; with conflicts the new provenance waits in
     PENDING_FILE until `finish_update` finds them resolved. Both versions of the template are
     rendered with their hooks, as generation made the project, unless `hooks` is False.
+    The new version is read from the recorded folder of the source, or from `directory`;
+    the user's cookiecutter configuration is read as for `new` (its `default_context` gives
+    what a variable new in this version defaults to).
     """
     project_dir = Path(project_dir).resolve()
+    config = load_user_config(config_file, default_config)
+    where = (template, checkout, directory, config)
     with private_temp(), (reading_project if dry_run else open_project)(project_dir):
-        return _update(project_dir, settings, template, checkout, dry_run, hooks)
+        return _update(project_dir, settings, where, dry_run, hooks)
 
 
-def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Updated:
+def _update(project_dir, settings, where, dry_run, hooks) -> Updated:
+    template, checkout, directory, config = where
     provenance = read_provenance(project_dir)
     _refuse_pending_update(project_dir)
     if not dry_run:
         _refuse_uncommitted_changes(project_dir)
     with (
-        open_recorded_template(provenance, template) as old_dir,
-        open_current_template(provenance, template, checkout) as current,
+        open_recorded_template(provenance, template, config) as old_dir,
+        open_current_template(provenance, template, checkout, directory, config) as current,
     ):
         info = current.info
         is_outdated(provenance, info.version, current.commit)  # refuses a downgrade
@@ -97,6 +109,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
             hooks=hooks,
             template_rules=rules,
             project_dir=project_dir,
+            default_context=config.default_context,
         )
     yours = read_project_files(project_dir, {**base.files, **theirs.files})
     changes = plan_update(base, theirs, yours, label=f"template {info.name} {info.version}")
@@ -125,6 +138,7 @@ def _update(project_dir, settings, template, checkout, dry_run, hooks) -> Update
         checkout=current.checkout,
         commit=current.commit,
         fingerprint=current.fingerprint,
+        directory=current.subdirectory,
         generated={path: content_digest(content) for path, content in theirs.files.items()},
         extra=provenance.extra,
     )

@@ -11,18 +11,23 @@ from scaffold.errors import TemplateVersionUnavailable, UsageError
 from scaffold.git import GitFailed, checkout_commit
 from scaffold.history import open_bundled_version
 from scaffold.provenance import Provenance
-from scaffold.rendering import BUNDLED, TemplateSource, open_template
+from scaffold.sources import BUNDLED, TemplateSource, expand_source, open_template, template_folder
 from scaffold.templates import TemplateInfo, read_template_info
+from scaffold.user_config import UserConfig
 
 
 @contextlib.contextmanager
-def open_recorded_template(provenance: Provenance, template: str | None = None) -> Iterator[Path]:
+def open_recorded_template(
+    provenance: Provenance, template: str | None = None, config: UserConfig | None = None
+) -> Iterator[Path]:
     """Yield a directory holding the template exactly as it was when it made the project:
     the bundled template's archived version, a git template's recorded commit (looked up
     in `template`, e.g. a clone of a template that moved, instead of the recorded source), or
-    a folder or zip template whose version and content are still the recorded ones."""
+    a folder or zip template whose version and content are still the recorded ones. The
+    template is the recorded folder of its source (`--directory`), if one is recorded."""
     name, version = provenance.template_name, provenance.template_version
-    source = template or provenance.template_source
+    config = config or UserConfig()
+    source = expand_source(template, config) if template else provenance.template_source
     if provenance.template_source == BUNDLED:
         with open_bundled_version(name, version) as directory:
             yield directory
@@ -30,16 +35,17 @@ def open_recorded_template(provenance: Provenance, template: str | None = None) 
     if provenance.commit:
         with tempfile.TemporaryDirectory(prefix="scaffold-old-template-") as folder:
             try:
-                directory = checkout_commit(source, provenance.commit, Path(folder, "template"))
+                top = checkout_commit(source, provenance.commit, Path(folder, "template"))
             except GitFailed as error:
                 raise TemplateVersionUnavailable(
                     f"cannot check out commit {provenance.commit[:12]} of template {source}:"
                     f" {error}; if the template moved, pass --template with its new place"
                 ) from None
+            directory = template_folder(top, provenance.directory, source)
             _expect(read_template_info(directory, source), name, version, source)
             yield directory
         return
-    with open_template(source, None) as opened:
+    with open_template(source, None, provenance.directory, config) as opened:
         info = opened.info
         changed = provenance.fingerprint and opened.fingerprint != provenance.fingerprint
         if info.version != version or changed:
@@ -55,13 +61,19 @@ def open_recorded_template(provenance: Provenance, template: str | None = None) 
 
 @contextlib.contextmanager
 def open_current_template(
-    provenance: Provenance, template: str | None = None, checkout: str | None = None
+    provenance: Provenance,
+    template: str | None = None,
+    checkout: str | None = None,
+    directory: str | None = None,
+    config: UserConfig | None = None,
 ) -> Iterator[TemplateSource]:
     """Yield the newest template for the project: the recorded source (or `template`, e.g. a
     local clone of it) at `checkout`, else at the recorded branch or tag, else at its default
-    branch."""
+    branch; in its folder `directory`, else the recorded one."""
     checkout = checkout or provenance.checkout
-    with open_template(template or provenance.template_source, checkout) as source:
+    directory = directory or provenance.directory
+    where = template or provenance.template_source
+    with open_template(where, checkout, directory, config) as source:
         info = source.info
         if info.named and info.name != provenance.template_name:
             raise UsageError(

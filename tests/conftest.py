@@ -45,7 +45,7 @@ def bake_bundled_version(version, name, output_dir):
     from scaffold.generate import new_project
     from scaffold.history import open_bundled_version
     from scaffold.provenance import read_provenance, write_provenance
-    from scaffold.rendering import BUNDLED
+    from scaffold.sources import BUNDLED
 
     with open_bundled_version("luisy-pipeline", version) as template_dir:
         made = new_project(name, output_dir=output_dir, template=str(template_dir), git=False)
