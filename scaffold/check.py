@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,11 +20,10 @@ from scaffold.errors import (
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
-from scaffold.rendering import project_files, render_tree
+from scaffold.rendering import project_files
 from scaffold.scratch import private_temp
-from scaffold.sources import BUNDLED
 from scaffold.user_config import UserConfig, load_user_config
-from scaffold.versions import open_current_template, open_recorded_template
+from scaffold.versions import open_current_template, recorded_render
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
 _CONFLICT_MARKER = re.compile(rb"^(<{7}|>{7})( |\r?$)", re.MULTILINE)
@@ -142,18 +140,7 @@ def _check(
         _compare_digests(project_dir, provenance.generated, status)
         return status
     try:
-        with (
-            open_recorded_template(provenance, template, config) as old_dir,
-            tempfile.TemporaryDirectory(prefix="scaffold-check-") as staging,
-        ):
-            base, _, _ = render_tree(
-                old_dir,
-                provenance.answers,
-                Path(staging),
-                hooks=False,
-                template_rules=provenance.template_source == BUNDLED,
-                default_context=config.default_context,
-            )
+        with recorded_render(provenance, template, config) as base:
             _compare(project_dir, base, status)
     except TemplateVersionUnavailable as error:
         status.note = f"cannot tell which files were edited: {error}"

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import difflib
 import stat
-import tempfile
 from pathlib import Path
 
 from scaffold.errors import UnsafePath
 from scaffold.files import project_path, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PROVENANCE_FILE, read_provenance
-from scaffold.rendering import BUNDLED, project_files, render_tree
+from scaffold.rendering import project_files
 from scaffold.scratch import private_temp
-from scaffold.versions import open_recorded_template
+from scaffold.versions import recorded_render
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
 
@@ -31,17 +30,7 @@ def diff_project(project_dir: Path | str, template: str | None = None) -> str:
     project_dir = Path(project_dir).resolve()
     with private_temp(), reading_project(project_dir):
         provenance = read_provenance(project_dir)
-        with (
-            open_recorded_template(provenance, template) as old_dir,
-            tempfile.TemporaryDirectory(prefix="scaffold-diff-") as staging,
-        ):
-            base, _, _ = render_tree(
-                old_dir,
-                provenance.answers,
-                Path(staging),
-                hooks=False,
-                template_rules=provenance.template_source == BUNDLED,
-            )
+        with recorded_render(provenance, template) as base:
             return "".join(
                 file_diff(relative, rendered, _project_file(project_dir, relative))
                 for relative, rendered in project_files(base, project_dir)

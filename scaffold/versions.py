@@ -11,6 +11,7 @@ from scaffold.errors import TemplateVersionUnavailable, UsageError
 from scaffold.git import GitFailed, checkout_commit
 from scaffold.history import open_bundled_version
 from scaffold.provenance import Provenance
+from scaffold.rendering import render_tree
 from scaffold.sources import BUNDLED, TemplateSource, expand_source, open_template, template_folder
 from scaffold.templates import TemplateInfo, read_template_info
 from scaffold.user_config import UserConfig
@@ -57,6 +58,27 @@ def open_recorded_template(
             )
         _expect(info, name, version, source)
         yield opened.directory
+
+
+@contextlib.contextmanager
+def recorded_render(
+    provenance: Provenance, template: str | None = None, config: UserConfig | None = None
+) -> Iterator[Path]:
+    """Yield a folder holding what the template rendered for the project, from its recorded
+    version and answers, without hooks: what `check` and `diff` compare the project with."""
+    with (
+        open_recorded_template(provenance, template, config) as old_dir,
+        tempfile.TemporaryDirectory(prefix="scaffold-render-") as staging,
+    ):
+        base, _, _ = render_tree(
+            old_dir,
+            provenance.answers,
+            Path(staging),
+            hooks=False,
+            template_rules=provenance.template_source == BUNDLED,
+            default_context=config.default_context if config else {},
+        )
+        yield base
 
 
 @contextlib.contextmanager
