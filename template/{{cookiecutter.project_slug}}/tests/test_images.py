@@ -209,20 +209,28 @@ def test_the_exif_orientation_is_applied_as_a_viewer_does(tmp_path, orientation)
     np.testing.assert_array_equal(pixels, shown)
 
 
+def write_turned(path, stored, orientation):
+    """Write 16-bit RGB `stored` as a PNG or TIFF (by `path`'s extension) that carries the EXIF
+    `orientation`; return the path."""
+    if path.suffix in (".tif", ".tiff"):
+        tag = (0x0112, "H", 1, orientation, True)
+        tifffile.imwrite(path, stored, photometric="rgb", extratags=[tag])
+    else:
+        write_16_bit_png(path, stored)
+        data = path.read_bytes()  # an eXIf chunk before the pixels, as PNG wants it
+        path.write_bytes(data[:33] + png_chunk(b"eXIf", with_orientation(orientation)) + data[33:])
+    return path
+
+
 @pytest.mark.parametrize("extension", [".png", ".tif", ".webp"])
 def test_the_orientation_is_applied_to_every_format_and_keeps_16_bits(tmp_path, extension):
     bits = 8 if extension == ".webp" else 16
     stored = gradient(height=16, width=24, dtype=np.uint16 if bits == 16 else np.uint8)
     path = tmp_path / f"turned{extension}"
-    if extension == ".tif":
-        tifffile.imwrite(path, stored, photometric="rgb", extratags=[(0x0112, "H", 1, 6, True)])
-    elif extension == ".png":
-        exif = with_orientation(6)
-        write_16_bit_png(path, stored)
-        data = path.read_bytes()  # an eXIf chunk before the pixels, as PNG wants it
-        path.write_bytes(data[:33] + png_chunk(b"eXIf", exif) + data[33:])
-    else:
+    if extension == ".webp":
         Image.fromarray(stored).save(path, lossless=True, exif=with_orientation(6))
+    else:
+        write_turned(path, stored, 6)
 
     pixels = load_image(str(path))
 
@@ -248,10 +256,10 @@ def images_setting():
         config.remove_option("images", name)
 
 
+@needs_lossless
 def test_the_settings_under_images_are_read(tmp_path, images_setting):
-    stored = gradient(height=8, width=12)
-    path = tmp_path / "turned.jpg"
-    Image.fromarray(stored).save(path, quality=95, exif=with_orientation(8))
+    stored = gradient(height=8, width=12, dtype=np.uint16)
+    path = write_turned(tmp_path / f"turned{EXT}", stored, 8)  # a format this project reads
     assert read_image(str(path))[1].shape == (12, 8, 3)
 
     images_setting("apply_orientation", "false")
