@@ -1,3 +1,3 @@
 """luisy-scaffold: generate luisy pipelines that process thousands of files."""
 
-__version__ = "0.2.0"
+__version__ = "1.0.0"

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 
 from scaffold.errors import BadSetting, GenerationFailed, UnknownVariable, UsageError, one_line
 from scaffold.hooks import importable
+from scaffold.library import VARIABLE as LIBRARY_VARIABLE
+from scaffold.library import library_requirement
 from scaffold.names import check_project_name, check_slug
 from scaffold.prompts import asking
 from scaffold.templates import TemplateInfo, template_problems
@@ -75,6 +77,9 @@ def build_answers(
         raise GenerationFailed(f"the template's variables failed: {one_line(error)}") from None
     context["cookiecutter"].update(extra_context)
     answers = context["cookiecutter"]
+    if template_rules and LIBRARY_VARIABLE in answers:
+        # The bundled template's dependency on the library: as recorded, else as installed now.
+        answers[LIBRARY_VARIABLE] = dict(recorded).get(LIBRARY_VARIABLE) or library_requirement()
     if template_rules and "project_slug" in answers:
         check_slug(str(answers["project_slug"]))
     problems = template_problems(info.path, answers) if template_rules else []
@@ -115,8 +120,13 @@ def default_answers(info: TemplateInfo) -> dict[str, object]:
 
 
 def public_answers(context: dict) -> dict[str, object]:
-    """The answers a project records: the context without cookiecutter's private keys."""
-    return {k: v for k, v in context["cookiecutter"].items() if not k.startswith("_")}
+    """The answers a project records: the context without cookiecutter's private keys, but
+    with where the bundled template's project gets the library from."""
+    return {
+        k: v
+        for k, v in context["cookiecutter"].items()
+        if not k.startswith("_") or k == LIBRARY_VARIABLE
+    }
 
 
 def _as_literal(value: object) -> object:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from scaffold import __version__
+from scaffold import __version__, library
 from scaffold.errors import ScaffoldError, UsageError
 
 app = typer.Typer(
@@ -154,11 +154,38 @@ def new(
     typer.echo(f"Created {result.project_dir}")
     if result.repository:
         typer.echo(result.repository)
+    requirement = result.answers.get(library.VARIABLE)
+    if requirement and library.installed_from_folder():
+        typer.echo(
+            f"Note: the project depends on {requirement}, which this environment has from a"
+            " folder; on another machine install luisy-scaffold from the same source first"
+            " (its README says how)"
+        )
     if result.next_steps:
         typer.echo("Next:")
         typer.echo(f"  cd {result.project_dir}")
         for step in result.next_steps:
             typer.echo(f"  {step}")
+
+
+def _say_what_luisy_recomputes(result, dry_run: bool) -> None:
+    """For a luisy project: whether its next run recomputes after this update, and why."""
+    if result.recompute is None:
+        return
+    after = "After this update, the" if dry_run else "The"
+    if result.recompute:
+        shown = result.recompute[:3]
+        if len(result.recompute) > 3:
+            shown.append(f"{len(result.recompute) - 3} more file(s)")
+        typer.echo(
+            f"{after} next run recomputes the tasks that use what changed: luisy hashes a task's"
+            f" code and the project's requirements, and this update changes"
+            f" {', '.join(shown)}"
+        )
+    else:
+        typer.echo(
+            f"{after} next run recomputes nothing: no code or requirement luisy hashes changed"
+        )
 
 
 @app.command()
@@ -387,6 +414,7 @@ def update(
     if dry_run:
         for path_, (before, after) in result.diffs.items():
             typer.echo(_diff(path_, before, after), nl=False)
+    _say_what_luisy_recomputes(result, dry_run)
     if result.conflicts:
         typer.echo(
             f"{'Would leave' if dry_run else 'Left'} conflict markers in"

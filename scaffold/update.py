@@ -18,6 +18,7 @@ from scaffold.errors import (
 from scaffold.files import content_digest, project_path, read_project_files
 from scaffold.git import uncommitted_changes
 from scaffold.journal import FileWrite, change_files, open_project, reading_project
+from scaffold.library import without_library
 from scaffold.merge import (
     CONFLICT,
     LEFT_BEHIND,
@@ -33,6 +34,7 @@ from scaffold.provenance import (
     Provenance,
     read_provenance,
 )
+from scaffold.rehash import recompute_reasons, uses_luisy
 from scaffold.rendering import render_files
 from scaffold.scratch import private_temp
 from scaffold.sources import BUNDLED
@@ -51,6 +53,8 @@ class Updated:
     changes: list[Change]
     dry_run: bool
     diffs: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)
+    # What makes the next luisy run recompute (see rehash.py); None for other projects.
+    recompute: list[str] | None = None
 
     @property
     def conflicts(self) -> list[Change]:
@@ -104,7 +108,7 @@ def _update(project_dir, settings, where, dry_run, hooks) -> Updated:
         )
         theirs, context = render_files(
             current.directory,
-            provenance.answers,
+            without_library(provenance.answers),  # the new version's library, as installed now
             settings or {},
             hooks=hooks,
             template_rules=rules,
@@ -122,6 +126,8 @@ def _update(project_dir, settings, where, dry_run, hooks) -> Updated:
         changes,
         dry_run,
     )
+    if uses_luisy(yours) or uses_luisy(theirs.files):
+        result.recompute = recompute_reasons(yours, changes)
     if dry_run:
         result.diffs = {
             change.path: (yours.get(change.old_path or change.path, b""), change.content)

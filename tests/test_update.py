@@ -356,7 +356,7 @@ def test_set_renaming_the_package_carries_edits_over(edited_project):
     assert not (edited_project / "src" / PACKAGE / "tasks.py").exists()
     tasks = (edited_project / "src" / "lab_pipeline" / "tasks.py").read_text()
     assert USER_EXPORT_DOC in tasks
-    assert "from lab_pipeline.directory_tasks.task import DirectoryTask" in tasks
+    assert "from lab_pipeline.images import (" in tasks
     # The user's own file stays where the user put it.
     assert (edited_project / "src" / PACKAGE / "notes.py").exists()
     assert read_provenance(edited_project).answers["package_name"] == "lab_pipeline"

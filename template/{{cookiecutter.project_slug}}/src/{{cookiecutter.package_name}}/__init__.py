@@ -1,5 +1,4 @@
 """An image pipeline built on luisy directory tasks."""
 
-from {{ cookiecutter.package_name }} import luisy_fixes
-
-luisy_fixes.install()
+# The library installs its fixes of luisy when imported, before luisy loads.
+import luisy_directory_tasks  # noqa: F401

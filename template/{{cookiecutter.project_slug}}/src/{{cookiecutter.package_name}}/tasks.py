@@ -6,9 +6,8 @@
 """
 
 import luisy
+from luisy_directory_tasks import DirectoryTask, directory_tasks, make_directory_output
 
-from {{ cookiecutter.package_name }}.directory_tasks.settings import directory_tasks
-from {{ cookiecutter.package_name }}.directory_tasks.task import DirectoryTask
 from {{ cookiecutter.package_name }}.images import (
     HOW_TO_READ_MORE,
     IMAGE_PATTERN,
@@ -16,7 +15,6 @@ from {{ cookiecutter.package_name }}.images import (
     red_channel,
     to_numpy,
 )
-from {{ cookiecutter.package_name }}.luisy_fixes.compat import make_directory_output
 
 
 def read_raw_image(filepath):
@@ -24,8 +22,8 @@ def read_raw_image(filepath):
     return read_image(filepath, max_pixels=directory_tasks().max_pixels)
 
 
-# This project's make_directory_output: one target class per decorated task, read recursively
-# in sorted order (see luisy_fixes/compat.py); luisy's decorator of that name is left as it is.
+# The library's make_directory_output: one target class per decorated task, read recursively
+# in sorted order; luisy's decorator of that name is left as it is.
 image_directory_output = make_directory_output(
     read_raw_image, regex_pattern=IMAGE_PATTERN, unread_hint=HOW_TO_READ_MORE
 )

@@ -1,0 +1,68 @@
+"""Writing and moving files so that readers never see half of one."""
+
+import os
+import uuid
+
+import numpy as np
+
+from luisy_directory_tasks.errors import refuse_unlistable
+
+
+def save_array(path, array):
+    """Write `array` to `path` in .npy format, creating parent folders."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        np.save(handle, np.asarray(array), allow_pickle=False)
+
+
+def load_array(path):
+    """Read a .npy file; pickled object arrays are refused, since loading them runs code."""
+    return np.load(path, allow_pickle=False)
+
+
+def move_file(source, destination):
+    """Move `source` to `destination` with one atomic rename, creating parent folders."""
+    os.makedirs(os.path.dirname(destination), exist_ok=True)
+    os.replace(source, destination)
+    return destination
+
+
+def write_text_atomically(path, text):
+    """Write `text` to `path` so that readers see the old content or the new, never a part."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def files_below(folder):
+    """Relative paths (with '/') of every file below `folder`, from one walk; a subfolder that
+    cannot be listed raises UnlistableFolderError."""
+    found = set()
+    for root, _, files in os.walk(folder, onerror=refuse_unlistable):
+        base = os.path.relpath(root, folder).replace(os.sep, "/")
+        found.update(name if base == "." else f"{base}/{name}" for name in files)
+    return found
+
+
+def current_umask():
+    """This process's umask (read without changing it where /proc tells)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

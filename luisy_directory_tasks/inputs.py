@@ -1,0 +1,171 @@
+"""What a task finds in an input folder: the files it reads, their versions, and the rest.
+
+A file's version is its fingerprint (size, mtime_ns, ctime_ns), from one stat. A file that
+cannot be read at all (a named pipe, a broken or looping link) is listed with the reason, so
+it is reported like a bad file instead of hanging or crashing the run.
+"""
+
+import errno
+import os
+import stat
+from typing import NamedTuple
+
+from luisy_directory_tasks.builds import looked_up
+from luisy_directory_tasks.errors import (
+    VANISHED,
+    IdCollisionError,
+)
+from luisy_directory_tasks.manifests import (
+    ManifestTarget,
+    collector_paused,
+)
+
+
+class InputFile(NamedTuple):
+    """One file of a task's input folder, with the stat numbers that identify its version (a
+    named tuple: one is made per file and run, and tuples are the quickest to make)."""
+
+    file_id: str
+    relative_path: str
+    path: str
+    fingerprint: tuple
+    problem: str = ""  # why the file cannot be read (not a regular file, a broken link), if so
+
+
+def file_id(relative_path):
+    """The id of a file: its path relative to the input folder without its last extension
+    (as os.path.splitext cuts it: not a name's leading dots; in string methods, since it runs
+    for every file of every run)."""
+    start = relative_path.rfind("/") + 1
+    dot = relative_path.rfind(".")
+    if dot > start and relative_path[start:dot].lstrip("."):
+        return relative_path[:dot]
+    return relative_path
+
+
+FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def fingerprint_of(info):
+    """(size, mtime_ns, ctime_ns): a rewrite that restores the modification time still changes
+    the change time, which no user call can set."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def link_fingerprint(path):
+    """The fingerprint of `path` itself, not of what a link there points to."""
+    try:
+        return fingerprint_of(os.lstat(path))
+    except OSError:
+        return (0, 0, 0)
+
+
+def stat_file(path):
+    """(fingerprint, problem) of an input file; problem says why it cannot be read, or is ''."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            problem = "a symbolic link that loops"
+        elif os.path.islink(path):
+            problem = "a broken symbolic link (what it points to does not exist)"
+        elif error.errno == errno.ENOENT:
+            problem = VANISHED
+        else:
+            problem = f"cannot be read: {error.strerror}"
+        return link_fingerprint(path), problem
+    if stat.S_ISREG(info.st_mode):  # nearly every file: one test instead of five
+        return fingerprint_of(info), ""
+    for is_kind, kind in FILE_KINDS:
+        if is_kind(info.st_mode):
+            return fingerprint_of(info), f"not a regular file: {kind}"
+    return fingerprint_of(info), ""
+
+
+def folder_survey(target, again=False):
+    """[(relative path, fingerprint, problem)] of the files a folder target reads (problem ''
+    for a readable one) and [(relative path, fingerprint, reason)] of those it does not; once
+    per build (builds.py) for the same target class, folder and file pattern, unless `again`."""
+    key = ("survey", type(target), target.folder, repr(getattr(target, "regex_pattern", None)))
+    return looked_up(key, lambda: _folder_survey(target), again)
+
+
+def _folder_survey(target):
+    if hasattr(target, "survey"):
+        read, unread = target.survey()
+    else:
+        read, unread = target.relative_paths(), []
+    prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
+    return (
+        [(relative, *stat_file(prefix + relative)) for relative in read],
+        [(relative, link_fingerprint(prefix + relative), reason) for relative, reason in unread],
+    )
+
+
+def survey_input(target, again=False):
+    """What a task finds in its input: [(relative path, fingerprint, problem)] of the files it
+    reads (problem '' for a readable one) and [(relative path, fingerprint, reason)] of those
+    it does not read, both sorted.
+
+    One listing and one stat per file for a folder (once per build, unless `again`); the
+    manifest alone for a directory task.
+    """
+    with collector_paused():
+        if isinstance(target, ManifestTarget):
+            files = target.load()["files"]
+            return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+        return folder_survey(target, again)
+
+
+def refuse_output_collisions(files, folder):
+    """Raise IdCollisionError when one file's output would be a folder of another's output
+    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
+    outputs = {f"{item.file_id}.npy": item for item in files}
+    folders = set()  # every folder some output is written in: few, however many files
+    for output in outputs:
+        parent = output.rpartition("/")[0]
+        while parent and parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    for clash in sorted(folders & outputs.keys()):
+        item = next(item for output, item in outputs.items() if output.startswith(clash + "/"))
+        raise IdCollisionError(
+            f"{outputs[clash].relative_path} and {item.relative_path} in {folder}"
+            f" collide: the first is written as the file {clash!r}, the second needs a"
+            " folder of that name; rename or remove one of them"
+        )
+
+
+def input_files(target, again=False):
+    """(files to read, files not read) of an input target as InputFiles in sorted order,
+    refusing two files whose outputs collide; `again`: from a new look at the folder."""
+    read, unread = survey_input(target, again)
+    with collector_paused():
+        return _input_files(target, read, unread)
+
+
+def _input_files(target, read, unread):
+    prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
+    seen = {}
+    files = []
+    for relative, fingerprint, problem in read:
+        key = file_id(relative)
+        if key in seen:
+            raise IdCollisionError(
+                f"{seen[key]} and {relative} in {target.folder} would both be written as"
+                f" {key!r}; rename or remove one of them"
+            )
+        seen[key] = relative
+        files.append(InputFile(key, relative, prefix + relative, fingerprint, problem))
+    refuse_output_collisions(files, target.folder)
+    not_read = [
+        InputFile(file_id(relative), relative, prefix + relative, mark, why)
+        for relative, mark, why in unread
+    ]
+    return files, not_read

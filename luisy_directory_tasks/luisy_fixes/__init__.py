@@ -1,0 +1,26 @@
+"""Fixes that let luisy 1.4.7 run on today's Python and libraries (compat) and compute its
+hashes once (speedups), and make each luisy run one build of directory tasks (builds).
+
+Importing this project's package calls `install()`: the filters for luisy's noise go in at once
+(noise.py), the fixes as soon as luisy is imported (at once if it already is). `apply()`
+installs the fixes now.
+"""
+
+# The filters go in with this import, before luisy loads.
+from luisy_directory_tasks.luisy_fixes import noise  # noqa: F401
+from luisy_directory_tasks.luisy_fixes.loading import after_luisy_loads
+
+
+def apply():
+    """Install the fixes into luisy (idempotent); imports luisy."""
+    from luisy_directory_tasks.luisy_fixes import builds, compat, speedups
+
+    noise.mend_luisy_log_format()
+    compat.apply()
+    speedups.apply()
+    builds.apply()
+
+
+def install():
+    """Have the fixes installed before any code uses luisy, without importing luisy now."""
+    after_luisy_loads(apply)

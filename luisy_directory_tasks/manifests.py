@@ -1,0 +1,273 @@
+"""A directory task's manifest: the JSON file that lists what the task committed.
+
+On disk, the files are stored as columns, one JSON list per field (`files.source`, `files.file`,
+and each fingerprint as one list per number): every run reads the manifest, which lists up to
+hundreds of thousands of files, and lists of strings and integers parse several times faster
+than an object per file. In memory, `files` is a list of entries (dicts with id, file, source,
+source_fingerprint, fingerprint).
+
+A manifest is data on disk that anyone can edit: it is checked (manifest_checks.py) before any
+of its paths is used, and one that fails is treated as missing.
+"""
+
+import contextlib
+import gc
+import json
+import os
+import shutil
+
+from luisy.targets import LocalTarget
+
+from luisy_directory_tasks.builds import looked_up
+from luisy_directory_tasks.files import (
+    files_below,
+    load_array,
+    write_text_atomically,
+)
+from luisy_directory_tasks.locks import TaskLock
+from luisy_directory_tasks.manifest_checks import (
+    ManifestError,
+    check_files,
+    check_manifest,
+    check_paths,
+)
+
+MANIFEST_VERSION = 2
+GENERATION_FILE = ".generation"
+
+
+# path -> (version, manifest): the manifests this process read or wrote last, so that each
+# version is parsed and checked at most once. A version is (inode, mtime, size): every commit
+# replaces the file with a new one.
+_known = {}
+
+
+def _version(path):
+    info = os.stat(path)
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
+def read_manifest(path):
+    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe)."""
+    return read_manifest_and_version(path)[1]
+
+
+def read_manifest_and_version(path):
+    """(version, content) of a manifest file, read and checked once per version."""
+    version = _version(path)
+    known = _known.get(path)
+    if known and known[0] == version:
+        return known
+    with open(path, encoding="utf-8") as handle:
+        try:
+            manifest = json.load(handle)
+        except RecursionError:  # nested deeper than JSON a task writes: not ours
+            raise ValueError(f"{path} is nested too deeply to be a manifest") from None
+    files = from_columns(manifest, path)["files"]  # checks the files as columns
+    check_manifest({**manifest, "files": []}, path)  # and the rest
+    manifest["files"] = files
+    if len(_known) >= 64:
+        _known.clear()
+    _known[path] = (version, manifest)
+    return _known[path]
+
+
+FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
+
+
+def _transpose(rows, field):
+    """Lists of numbers (one per entry) as one list per position."""
+    if len(set(map(len, rows))) > 1:
+        raise ValueError(f"the {field}s of one manifest must have one length")
+    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+
+
+def to_columns(entries):
+    """A manifest's file entries as it stores them: one list per field."""
+    return {
+        "file": [entry["file"] for entry in entries],
+        "fingerprint": _transpose([entry["fingerprint"] for entry in entries], "fingerprint"),
+        "source": [entry["source"] for entry in entries],
+        "source_fingerprint": _transpose(
+            [entry["source_fingerprint"] for entry in entries], "source_fingerprint"
+        ),
+    }
+
+
+def _rows(columns, count, field, path):
+    valid = type(columns) is list and (columns or not count)
+    valid = valid and all(
+        type(column) is list and len(column) == count and set(map(type, column)) <= {int}
+        for column in columns
+    )
+    if not valid:
+        raise ManifestError(f"{path}: files.{field} must be lists of {count} integers")
+    return [list(row) for row in zip(*columns, strict=True)] if count else []
+
+
+def from_columns(manifest, path):
+    """A manifest read from `path` with its files as entries, checked as check_manifest checks
+    them (ManifestError); check_manifest checks the rest."""
+    columns = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(columns, dict) or sorted(columns) != list(FILE_FIELDS):
+        raise ManifestError(f"{path}: 'files' must hold the lists {', '.join(FILE_FIELDS)}")
+    files, sources = columns["file"], columns["source"]
+    if type(files) is not list or type(sources) is not list or len(files) != len(sources):
+        raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
+    check_files(files, [], path)
+    check_paths(sources, "source", path)
+    with collector_paused():
+        entries = zip(
+            files,
+            sources,
+            _rows(columns["source_fingerprint"], len(files), "source_fingerprint", path),
+            _rows(columns["fingerprint"], len(files), "fingerprint", path),
+            strict=True,
+        )
+        manifest["files"] = [
+            {
+                "id": file.removesuffix(".npy"),
+                "file": file,
+                "source": source,
+                "source_fingerprint": source_fingerprint,
+                "fingerprint": fingerprint,
+            }
+            for file, source, source_fingerprint, fingerprint in entries
+        ]
+    return manifest
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Keep Python's cycle collector off while many small objects are made, one or a few per
+    file: none of them is in a cycle, and each collection it starts meanwhile walks every
+    object of the process (luisy, pandas, matplotlib), which for many thousand files took
+    longer than the work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def manifest_text(manifest):
+    """JSON with one line per field of the files (see above) and per entry of the other lists:
+    quick to write and read for many thousand files; a person can still read it."""
+    lines = []
+    for key, value in sorted(manifest.items()):
+        name = json.dumps(key)
+        if key == "files":
+            columns = to_columns(value)
+            fields = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in columns.items())
+            lines.append(name + ": {\n" + fields + "\n }")
+        elif isinstance(value, list) and value:
+            items = ",\n".join(f"  {json.dumps(item, sort_keys=True)}" for item in value)
+            lines.append(f"{name}: [\n{items}\n ]")
+        else:
+            lines.append(f"{name}: {json.dumps(value, sort_keys=True)}")
+    return "{\n " + ",\n ".join(lines) + "\n}\n"
+
+
+def read_generation(folder):
+    """The marker of the run that committed `folder`, or None."""
+    try:
+        with open(os.path.join(folder, GENERATION_FILE), encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+class ManifestTarget(LocalTarget):
+    """The output of a directory task: a JSON manifest plus the folder of files it lists."""
+
+    file_ending = "json"
+
+    @property
+    def folder(self):
+        """The folder beside the manifest that holds the committed files."""
+        return os.path.splitext(self.path)[0]
+
+    def load(self):
+        """The manifest as a dict (read once per version of the file; do not modify it)."""
+        return read_manifest(self.path)
+
+    def exists(self):
+        """True when the manifest and its folder belong to the same committed run and every
+        file the manifest lists is there."""
+        generation = read_generation(self.folder)
+        try:
+            version, manifest = read_manifest_and_version(self.path)
+        except (OSError, ValueError):
+            return False
+        if generation is None or manifest.get("generation") != generation:
+            return False
+        # Once per build and committed version (builds.py): a commit writes a new manifest.
+        key = ("listed files there", self.path, version, generation)
+        return looked_up(key, lambda: self._listed_files_there(manifest))
+
+    def _listed_files_there(self, manifest):
+        with collector_paused():
+            listed = {entry["file"] for entry in manifest["files"]}
+            return listed <= files_below(self.folder)
+
+    def relative_paths(self):
+        """Paths, relative to the folder, of the committed files in sorted order."""
+        return [entry["file"] for entry in self.load()["files"]]
+
+    def read(self):
+        """The committed files' paths, in sorted order."""
+        return [os.path.join(self.folder, relative) for relative in self.relative_paths()]
+
+    def read_file(self, path):
+        """One committed file as (path, array)."""
+        return path, load_array(path)
+
+    def write(self, manifest):
+        """Write `manifest` so that readers see the earlier one or this one, never a part; it
+        is not parsed again in this process (hold the task's lock)."""
+        write_text_atomically(self.path, manifest_text(manifest))
+        _known[self.path] = (_version(self.path), manifest)
+
+    def remove(self):
+        """Remove the manifest first (the task is then incomplete), then its folder; waits
+        while another run writes or reads them."""
+        with TaskLock(self.folder):
+            if os.path.exists(self.path):
+                os.remove(self.path)
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def source_record(item, **details):
+    """A manifest record of an input file that produced no output."""
+    return {
+        "source": item.relative_path,
+        "source_fingerprint": list(item.fingerprint),
+        **details,
+    }
+
+
+# id(manifest) -> (manifest, its recorded sources): asked several times per run and manifest
+# (manifests are not modified once made; the entry holds the manifest, so its id stays its own).
+_recorded = {}
+
+
+def recorded_sources(manifest):
+    """{source path: fingerprint} of every input file a manifest accounts for (do not modify
+    it)."""
+    known = _recorded.get(id(manifest))
+    if known and known[0] is manifest:
+        return known[1]
+    if len(_recorded) >= 8:  # a run asks about a few manifests; each may list many files
+        _recorded.clear()
+    _recorded[id(manifest)] = (manifest, _recorded_sources(manifest))
+    return _recorded[id(manifest)][1]
+
+
+def _recorded_sources(manifest):
+    with collector_paused():
+        recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
+        for entry in manifest["skipped"] + manifest["ignored"]:
+            recorded[entry["source"]] = entry["source_fingerprint"]
+        return {source: tuple(fingerprint) for source, fingerprint in recorded.items()}
