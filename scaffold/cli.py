@@ -182,6 +182,11 @@ def _say_what_luisy_recomputes(result, dry_run: bool) -> None:
             f" code and the project's requirements, and this update changes"
             f" {', '.join(shown)}"
         )
+    if any(reason.startswith("the dependencies") for reason in result.recompute):
+        typer.echo(
+            "The dependencies changed: install the project again (`python -m pip install -e .`"
+            " in its environment) before its next run"
+        )
     else:
         typer.echo(
             f"{after} next run recomputes nothing: no code or requirement luisy hashes changed"

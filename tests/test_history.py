@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from scaffold.errors import ScaffoldError
-from scaffold.history import archive_template, archived_files, template_files
+from scaffold.history import archive_path, archive_template, archived_files, template_files
 from scaffold.templates import read_template_info
 from tests.conftest import TEMPLATE_DIR
 
@@ -20,6 +20,9 @@ def test_bundled_template_matches_the_archive_of_its_version():
 
 
 def test_a_released_version_cannot_be_archived_again_with_other_content(tmp_path):
+    info = read_template_info(TEMPLATE_DIR)
+    # Otherwise the test would archive the changed copy into the package as that version.
+    assert archive_path(info.name, info.version).exists(), "archive the bundled template first"
     changed = tmp_path / "template"
     shutil.copytree(TEMPLATE_DIR, changed, ignore=shutil.ignore_patterns("__pycache__"))
     (changed / "hooks" / "pre_gen_project.py").write_text("# changed\n")

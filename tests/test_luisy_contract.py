@@ -1,13 +1,15 @@
-"""luisy's own 1.4.7 test suite passes with a generated project's fix layer applied, and the
-project installs, runs and passes its own suite, on every Python the project supports.
+"""On every Python the project supports: luisy's own 1.4.7 test suite passes with the library's
+fixes applied, the library's own tests pass, and a generated project installs, runs and passes
+its own suite.
 
 luisy's suite comes from the git bundle in ../shared/fixtures beside this repository (never
-copied here). It runs against the installed luisy with the layer applied as a project applies
-it: by importing the project's package (`-p <package>`). The running interpreter uses this
-environment (the project installed --no-deps, as in test_generated_project.py); every other
-supported Python gets a fresh venv with the project and its dependencies installed (about a
-minute each with pip's cache). Missing interpreters or bundle skip these tests, unless
-LUISY_CONTRACT_REQUIRED=1 (set by .ci/run) makes them fail.
+copied here). It runs against the installed luisy with the fixes applied as a project applies
+them: by importing the library (`-p luisy_directory_tasks`). The running interpreter uses this
+environment (where tests/library runs too, and the project is installed --no-deps, as in
+test_generated_project.py); every other supported Python gets a fresh venv with this
+repository's `test` extra and the project installed (about a minute each with pip's cache).
+Missing interpreters or bundle skip these tests, unless LUISY_CONTRACT_REQUIRED=1 (set by
+.ci/run) makes them fail.
 """
 
 import os
@@ -100,9 +102,11 @@ def other_pythons(project, tmp_path_factory):
                 missing(f"Python {version} not found under pyenv or on PATH")
             folder = tmp_path_factory.mktemp(f"venv-{version}")
             folders.append(folder)
+            python = str(folder / "bin" / "python")
             for command in (
                 [base, "-m", "venv", str(folder)],
-                [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", "-e", ".[dev]"],
+                [python, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[test]"],
+                [python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".[dev]"],
             ):
                 result = run(*command, cwd=project)
                 assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -137,7 +141,7 @@ def luisy_suite(tmp_path_factory):
 def test_luisys_own_suite_passes_with_the_layer(python, luisy_suite):
     result = run(
         python, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider",
-        "-p", PACKAGE, "-p", "luisy_suite_support", "tests",
+        "-p", "luisy_directory_tasks", "-p", "luisy_suite_support", "tests",
         cwd=luisy_suite,
         env={"PYTHONPATH": str(PLUGINS)},
     )  # fmt: skip
@@ -149,6 +153,15 @@ def test_luisys_own_suite_passes_with_the_layer(python, luisy_suite):
     assert result.returncode == 0, output[-8000:]
     assert re.search(rf"\b{LUISY_TESTS} passed\b", summary), summary
     assert not re.search(r"\b(failed|error|errors|skipped)\b", summary), summary
+
+
+@pytest.mark.parametrize("python", [v for v in SUPPORTED_PYTHONS if v != CURRENT], indirect=True)
+def test_library_suite_passes(python):
+    """On this interpreter tests/library runs in the same session."""
+    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/library",
+                 cwd=REPO_ROOT)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
 
 
 @pytest.mark.parametrize("python", [v for v in SUPPORTED_PYTHONS if v != CURRENT], indirect=True)

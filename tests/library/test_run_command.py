@@ -113,7 +113,8 @@ def test_every_run_says_which_files_it_did_not_read_and_how_to_read_them(space):
     add_unread(space)
     manifest = space.project / "interim" / "ToNumpy.json"
     expected = (
-        f"W luisy_directory_tasks ToNumpy did not read 4 file(s): 2 .gif, 1 .ico, 1 .txt; to read them,"
+        "W luisy_directory_tasks ToNumpy did not read 4 file(s): 2 .gif, 1 .ico, 1 .txt;"
+        " to read them,"
         f' {HOW_TO_READ_MORE} (in {space.raw}; listed under "ignored" in {manifest})'
     )
 

@@ -13,11 +13,9 @@ from luisy_directory_tasks.executors.spark_session import (
     keys_in_properties,
 )
 
-from conftest import PACKAGE
-
 # Makes the session a run would make, runs one Spark task on it and prints the driver JVM's
 # options and the application's id (its executors' commands are in the workers' logs).
-SESSION = f"""
+SESSION = """
 import json
 import sys
 from luisy_directory_tasks.executors.spark_session import open_session
