@@ -25,6 +25,7 @@ _DEFINED_IN = {
     "make_directory_output": "luisy_fixes.compat",
     "ManifestTarget": "manifests",
     "read_manifest": "manifests",
+    "NumpyFiles": "files",
     "save_array": "files",
     "load_array": "files",
     "move_file": "files",

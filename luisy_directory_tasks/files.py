@@ -1,6 +1,7 @@
 """Writing and moving files so that readers never see half of one."""
 
 import os
+import re
 import uuid
 
 import numpy as np
@@ -18,6 +19,33 @@ def save_array(path, array):
 def load_array(path):
     """Read a .npy file; pickled object arrays are refused, since loading them runs code."""
     return np.load(path, allow_pickle=False)
+
+
+class NumpyFiles:
+    """How a directory task stores each file's result by default: a .npy array, written with
+    save_array and read with load_array (pickles refused). Another format is an object with
+    the same three members (`suffix`, `write(path, result)`, `read(path)`) set as the task's
+    `output_format`; it must pickle, since workers write the files."""
+
+    suffix = ".npy"
+
+    def write(self, path, result):
+        save_array(path, result)
+
+    def read(self, path):
+        return load_array(path)
+
+
+NUMPY_FILES = NumpyFiles()
+
+
+def check_suffix(suffix):
+    """Raise ValueError unless `suffix` is a plain file name ending such as '.npy'."""
+    if not (isinstance(suffix, str) and re.fullmatch(r"\.[A-Za-z0-9][A-Za-z0-9._-]*", suffix)):
+        raise ValueError(
+            f"an output format's suffix must be a file name ending such as '.npy', got {suffix!r}"
+        )
+    return suffix
 
 
 def move_file(source, destination):

@@ -123,10 +123,10 @@ def survey_input(target, again=False):
         return folder_survey(target, again)
 
 
-def refuse_output_collisions(files, folder):
+def refuse_output_collisions(files, folder, suffix=".npy"):
     """Raise IdCollisionError when one file's output would be a folder of another's output
     (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
-    outputs = {f"{item.file_id}.npy": item for item in files}
+    outputs = {f"{item.file_id}{suffix}": item for item in files}
     folders = set()  # every folder some output is written in: few, however many files
     for output in outputs:
         parent = output.rpartition("/")[0]
@@ -142,15 +142,16 @@ def refuse_output_collisions(files, folder):
         )
 
 
-def input_files(target, again=False):
+def input_files(target, again=False, suffix=".npy"):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
-    refusing two files whose outputs collide; `again`: from a new look at the folder."""
+    refusing two files whose outputs (named with `suffix`) collide; `again`: from a new look
+    at the folder."""
     read, unread = survey_input(target, again)
     with collector_paused():
-        return _input_files(target, read, unread)
+        return _input_files(target, read, unread, suffix)
 
 
-def _input_files(target, read, unread):
+def _input_files(target, read, unread, suffix):
     prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
     seen = {}
     files = []
@@ -163,7 +164,7 @@ def _input_files(target, read, unread):
             )
         seen[key] = relative
         files.append(InputFile(key, relative, prefix + relative, fingerprint, problem))
-    refuse_output_collisions(files, target.folder)
+    refuse_output_collisions(files, target.folder, suffix)
     not_read = [
         InputFile(file_id(relative), relative, prefix + relative, mark, why)
         for relative, mark, why in unread

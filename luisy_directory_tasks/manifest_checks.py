@@ -47,7 +47,7 @@ def check_entries(entries, where):
             )
 
 
-def check_manifest(manifest, path):
+def check_manifest(manifest, path, suffix=".npy"):
     """Raise ManifestError unless `manifest` (read from `path`) is well formed and every path
     in it is relative and inside the task's folder."""
     if not isinstance(manifest, dict):
@@ -66,13 +66,14 @@ def check_manifest(manifest, path):
         [entry.get("file") for entry in files],
         [entry.get("fingerprint") for entry in files],
         path,
+        suffix,
     )
 
 
-def check_files(written, fingerprints, path):
+def check_files(written, fingerprints, path, suffix=".npy"):
     check_paths(written, "output", path)
-    if not all(file.endswith(".npy") for file in written):
-        bad = next(file for file in written if not file.endswith(".npy"))
+    if not all(file.endswith(suffix) for file in written):
+        bad = next(file for file in written if not file.endswith(suffix))
         raise ManifestError(f"{path}: unsafe or missing output path {bad!r}")
     if len(set(written)) != len(written):
         seen = set()

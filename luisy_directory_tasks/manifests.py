@@ -20,8 +20,9 @@ from luisy.targets import LocalTarget
 
 from luisy_directory_tasks.builds import looked_up
 from luisy_directory_tasks.files import (
+    NUMPY_FILES,
+    check_suffix,
     files_below,
-    load_array,
     write_text_atomically,
 )
 from luisy_directory_tasks.locks import TaskLock
@@ -47,15 +48,16 @@ def _version(path):
     return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
-def read_manifest(path):
-    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe)."""
-    return read_manifest_and_version(path)[1]
+def read_manifest(path, suffix=".npy"):
+    """A manifest file's content, checked (ManifestError, a ValueError, if it is unsafe); its
+    output files end with `suffix`."""
+    return read_manifest_and_version(path, suffix)[1]
 
 
-def read_manifest_and_version(path):
+def read_manifest_and_version(path, suffix=".npy"):
     """(version, content) of a manifest file, read and checked once per version."""
     version = _version(path)
-    known = _known.get(path)
+    known = _known.get((path, suffix))
     if known and known[0] == version:
         return known
     with open(path, encoding="utf-8") as handle:
@@ -63,13 +65,13 @@ def read_manifest_and_version(path):
             manifest = json.load(handle)
         except RecursionError:  # nested deeper than JSON a task writes: not ours
             raise ValueError(f"{path} is nested too deeply to be a manifest") from None
-    files = from_columns(manifest, path)["files"]  # checks the files as columns
-    check_manifest({**manifest, "files": []}, path)  # and the rest
+    files = from_columns(manifest, path, suffix)["files"]  # checks the files as columns
+    check_manifest({**manifest, "files": []}, path, suffix)  # and the rest
     manifest["files"] = files
     if len(_known) >= 64:
         _known.clear()
-    _known[path] = (version, manifest)
-    return _known[path]
+    _known[path, suffix] = (version, manifest)
+    return _known[path, suffix]
 
 
 FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
@@ -105,7 +107,7 @@ def _rows(columns, count, field, path):
     return [list(row) for row in zip(*columns, strict=True)] if count else []
 
 
-def from_columns(manifest, path):
+def from_columns(manifest, path, suffix=".npy"):
     """A manifest read from `path` with its files as entries, checked as check_manifest checks
     them (ManifestError); check_manifest checks the rest."""
     columns = manifest.get("files") if isinstance(manifest, dict) else None
@@ -114,7 +116,7 @@ def from_columns(manifest, path):
     files, sources = columns["file"], columns["source"]
     if type(files) is not list or type(sources) is not list or len(files) != len(sources):
         raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
-    check_files(files, [], path)
+    check_files(files, [], path, suffix)
     check_paths(sources, "source", path)
     with collector_paused():
         entries = zip(
@@ -126,7 +128,7 @@ def from_columns(manifest, path):
         )
         manifest["files"] = [
             {
-                "id": file.removesuffix(".npy"),
+                "id": file.removesuffix(suffix),
                 "file": file,
                 "source": source,
                 "source_fingerprint": source_fingerprint,
@@ -184,6 +186,11 @@ class ManifestTarget(LocalTarget):
 
     file_ending = "json"
 
+    def __init__(self, path=None, output_format=NUMPY_FILES, **kwargs):
+        super().__init__(path, **kwargs)
+        check_suffix(output_format.suffix)
+        self.output_format = output_format
+
     @property
     def folder(self):
         """The folder beside the manifest that holds the committed files."""
@@ -191,14 +198,14 @@ class ManifestTarget(LocalTarget):
 
     def load(self):
         """The manifest as a dict (read once per version of the file; do not modify it)."""
-        return read_manifest(self.path)
+        return read_manifest(self.path, self.output_format.suffix)
 
     def exists(self):
         """True when the manifest and its folder belong to the same committed run and every
         file the manifest lists is there."""
         generation = read_generation(self.folder)
         try:
-            version, manifest = read_manifest_and_version(self.path)
+            version, manifest = read_manifest_and_version(self.path, self.output_format.suffix)
         except (OSError, ValueError):
             return False
         if generation is None or manifest.get("generation") != generation:
@@ -221,8 +228,8 @@ class ManifestTarget(LocalTarget):
         return [os.path.join(self.folder, relative) for relative in self.relative_paths()]
 
     def read_file(self, path):
-        """One committed file as (path, array)."""
-        return path, load_array(path)
+        """One committed file as (path, data), read with the task's output format."""
+        return path, self.output_format.read(path)
 
     def write(self, manifest):
         """Write `manifest` so that readers see the earlier one or this one, never a part; it

@@ -25,6 +25,7 @@ from luisy_directory_tasks.errors import (
     UnlistableFolderError,
 )
 from luisy_directory_tasks.executors import open_executor
+from luisy_directory_tasks.files import NUMPY_FILES
 from luisy_directory_tasks.inputs import (
     input_files,
     survey_input,
@@ -77,7 +78,8 @@ def removed_outputs(previous, entries):
 
 
 class DirectoryTask(luisy.Task):
-    """A luisy task that turns every file of its input folder into one .npy file.
+    """A luisy task that turns every file of its input folder into one output file (a .npy
+    array unless `output_format` says otherwise).
 
     Subclasses implement `transform(data)`, a function of one input file's data. The input is
     a directory ExternalTask or another DirectoryTask; files keep their relative paths. Work is
@@ -87,7 +89,13 @@ class DirectoryTask(luisy.Task):
     """
 
     target_cls = ManifestTarget
-    target_kwargs = {}
+    # How each file's result is stored: `suffix`, `write(path, result)` and `read(path)`
+    # (files.NumpyFiles, .npy arrays, by default).
+    output_format = NUMPY_FILES
+
+    @property
+    def target_kwargs(self):
+        return {"output_format": self.output_format}
 
     def transform(self, data):
         raise NotImplementedError
@@ -156,7 +164,7 @@ class DirectoryTask(luisy.Task):
             # since, that run may have listed it later: look again, so that this commit never
             # describes an older state of the input than the one already committed.
             meanwhile = read_generation(target.folder) != self.generation_seen()
-            files, unread = input_files(source, again=meanwhile)
+            files, unread = input_files(source, meanwhile, self.output_format.suffix)
             found = {item.relative_path: item.fingerprint for item in files + unread}
             if previous and self.accounts_for(previous, found):
                 done = "written by another run meanwhile" if meanwhile else "up to date"

@@ -14,7 +14,6 @@ from luisy_directory_tasks.errors import (
     as_environment_failure,
     is_environment_error,
 )
-from luisy_directory_tasks.files import save_array
 
 
 def process_files(task, source, staging_folder, files):
@@ -22,7 +21,7 @@ def process_files(task, source, staging_folder, files):
     (manifest entries, [(path, why it failed)], [paths the reader skipped])."""
     entries, bad, ignored = [], [], []
     for item in files:
-        output = f"{item.file_id}.npy"
+        output = f"{item.file_id}{task.output_format.suffix}"
         destination = os.path.join(staging_folder, output)
         if item.problem:
             bad.append((item, item.problem))
@@ -39,7 +38,7 @@ def process_files(task, source, staging_folder, files):
             bad.append((item, describe_failure(item.path, error)))
             continue
         try:
-            save_array(destination, result)
+            task.output_format.write(destination, result)
         except MemoryError as error:
             raise as_environment_failure(error, item.path) from error
         except OSError as error:  # writing into our own staging folder: never the file's fault

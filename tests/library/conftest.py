@@ -7,16 +7,17 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from sample_project import PACKAGE, PROJECT_ROOT  # bakes the project; luigi reads its luigi.cfg
+
+# isort: split
 import luigi
 import numpy as np
 import pytest
 from luisy import Config
+from sample_pipeline.images import IMAGE_EXTENSIONS
 from skimage import io
 
-from sample_project import PACKAGE, PROJECT_ROOT
 from spark_cluster import SparkCluster, java_missing
-
-from sample_pipeline.images import IMAGE_EXTENSIONS  # isort: skip (installed just above)
 
 # Tests compare pixels exactly, so they write images in a lossless format this project reads.
 LOSSLESS = [ext for ext in IMAGE_EXTENSIONS if ext in (".png", ".tif", ".tiff")]

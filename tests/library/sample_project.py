@@ -54,6 +54,8 @@ def _project():
         return Path(inherited)
     project = _bake()
     os.environ[ENVIRONMENT] = str(project)
+    # The project's settings, as when luigi runs from the project's folder.
+    os.environ["LUIGI_CONFIG_PATH"] = str(project / "luigi.cfg")
     return project
 
 

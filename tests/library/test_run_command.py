@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from sample_pipeline import tasks
 from sample_pipeline.images import HOW_TO_READ_MORE, IMAGE_EXTENSIONS
 
+import luisy_directory_tasks
 from luisy_directory_tasks.commands.run import project_tasks
 
 from conftest import (
@@ -225,9 +227,15 @@ def test_documented_option_forms_work_as_written(space, options):
     assert "RedChannel: wrote 2 file(s)" in result.stdout
 
 
+LIBRARY_README = Path(luisy_directory_tasks.__file__).with_name("README.md")
+
+
 def readme_run_options():
-    """The options of every `python -m <package> run ...` line in the README, as written."""
-    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8").replace("\\\n", " ")
+    """The options of every `python -m <package> run ...` line in the project's README and
+    the library's, as written."""
+    library = (LIBRARY_README.read_text(encoding="utf-8")).replace("<package>", PACKAGE)
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8") + library
+    text = text.replace("\\\n", " ")
     lines = re.findall(rf"^python -m {PACKAGE} run\b([^#\n]*)", text, flags=re.MULTILINE)
     return [
         pytest.param(options, marks=pytest.mark.spark) if "spark" in options else options
