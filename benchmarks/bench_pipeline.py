@@ -15,8 +15,8 @@ and the growth of reruns with the folder: D and E on folders of tiny (32x32) ima
 40,000 of them (--growth-files), with the same 40 files added for each D (median of 3 rounds).
 
 and, unless --skip-spark, the Spark executor beside the process pool: a standalone cluster on
-127.0.0.1 (one worker, all cores, started from pyspark with the generated project's test
-helper tests/spark_cluster.py), and A with `--directory-tasks-executor spark` on it, at N and at
+127.0.0.1 (one worker, all cores, started from pyspark with the library's test helper
+tests/library/spark_cluster.py), and A with `--directory-tasks-executor spark` on it, at N and at
 a small n, each the median of --spark-repeats runs. Each executor's per-file cost is the slope
 between the two and its start-up the rest: per-file = (wall(N) - wall(n)) / (N - n),
 start-up = wall(n) - n x per-file. The Spark runs take the JVM options a run picks by itself;
@@ -50,6 +50,7 @@ from skimage import io
 from scaffold.generate import new_project
 
 PACKAGE = "bench_pipeline"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SPARK_JVMS = "spark, Spark's JVMs"  # with Spark's own default JVM options
 
@@ -306,7 +307,7 @@ def fresh_copy(raw, folder):
 def measure_spark(project, scratch, raw, n, n_small, repeats):
     """Median wall times of the pipeline with the process pool and with Spark, at N and n
     files, each run `repeats` times in turn."""
-    sys.path.insert(0, str(project / "tests"))
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "library"))
     from spark_cluster import SparkCluster
 
     cores = len(os.sched_getaffinity(0))
