@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from scaffold import __version__, library
+from scaffold import __version__, library, reports
 from scaffold.errors import ScaffoldError, UsageError
 
 app = typer.Typer(
@@ -168,31 +168,6 @@ def new(
             typer.echo(f"  {step}")
 
 
-def _say_what_luisy_recomputes(result, dry_run: bool) -> None:
-    """For a luisy project: whether its next run recomputes after this update, and why."""
-    if result.recompute is None:
-        return
-    after = "After this update, the" if dry_run else "The"
-    if result.recompute:
-        shown = result.recompute[:3]
-        if len(result.recompute) > 3:
-            shown.append(f"{len(result.recompute) - 3} more file(s)")
-        typer.echo(
-            f"{after} next run recomputes the tasks that use what changed: luisy hashes a task's"
-            f" code and the project's requirements, and this update changes"
-            f" {', '.join(shown)}"
-        )
-    if any(reason.startswith("the dependencies") for reason in result.recompute):
-        typer.echo(
-            "The dependencies changed: install the project again (`python -m pip install -e .`"
-            " in its environment) before its next run"
-        )
-    else:
-        typer.echo(
-            f"{after} next run recomputes nothing: no code or requirement luisy hashes changed"
-        )
-
-
 @app.command()
 def templates() -> None:
     """List the bundled templates with their variables and defaults."""
@@ -219,6 +194,20 @@ ProjectPath = Annotated[
         metavar="PATH", help="The generated project's folder.", show_default="current folder"
     ),
 ]
+
+
+ALL = typer.Option(
+    "--all",
+    help="Every project at or below PATH (folders with a .scaffold.json; .git and what git"
+    " ignores are skipped).",
+)
+
+
+def _refuse_one_project_options(**given: object) -> None:
+    named = [name.rstrip("_") for name, value in given.items() if value]
+    if named:
+        options = ", ".join(f"--{name}" for name in named)
+        raise _fail(UsageError(f"{options} applies to one project; --all takes each project's own"))
 
 
 @app.command()
@@ -248,15 +237,21 @@ def check(
     ] = None,
     config_file: ConfigFile = None,
     default_config: DefaultConfig = False,
+    every: Annotated[bool, ALL] = False,
 ) -> None:
     """Say whether a project is up to date with its template, and what was edited since.
 
     Runs none of the template's hooks, so it is safe in CI on changes nobody reviewed yet.
     Exit 0: up to date. 1: a newer template version or commit, or conflicts to resolve.
-    2: not a scaffold project, its template cannot be found, or any other error.
+    2: not a scaffold project, its template cannot be found, or any other error. With --all,
+    one line per project and a summary; the exit code is the worst project's.
     """
     from scaffold.check import check_project
+    from scaffold.fleet_commands import check_all
 
+    if every:
+        _refuse_one_project_options(template=template, checkout=checkout, directory=directory)
+        check_all(path, json_output, config_file, default_config)
     try:
         status = check_project(
             path,
@@ -275,25 +270,7 @@ def check(
     if json_output:
         typer.echo(json.dumps(status.as_dict(), indent=2))
         raise typer.Exit(status.exit_code)
-    name = f"{status.project_dir.name}: made with {status.template_name} {status.project_version}"
-    if status.pending_version:
-        typer.echo(
-            f"{name}; the update to {status.pending_version} waits for its conflicts to be"
-            " resolved (then run `scaffold update --continue`)"
-        )
-    elif status.project_version != status.latest_version:
-        typer.echo(f"{name}; {status.latest_version} is available (run `scaffold update`)")
-    elif status.changed_content:
-        typer.echo(f"{name}; the template's files changed since (it has no new version)")
-    elif status.outdated:
-        typer.echo(f"{name}; commit {status.newer_commit[:12]} is newer (run `scaffold update`)")
-    else:
-        typer.echo(f"{name}; up to date")
-    _list("Edited since generation", status.edited)
-    _list("Deleted since generation", status.deleted)
-    _list("Conflict markers left (resolve them, then commit)", status.conflicted)
-    if status.note:
-        typer.echo(f"Note: {status.note}")
+    _echo([reports.status_headline(status), *reports.status_details(status)])
     raise typer.Exit(status.exit_code)
 
 
@@ -374,16 +351,26 @@ def update(
         typer.Option("--continue", help="Finish an update whose conflicts you have resolved."),
     ] = False,
     no_hooks: Annotated[bool, NO_HOOKS] = False,
+    every: Annotated[bool, ALL] = False,
 ) -> None:
     """Merge the newest template into a project, keeping your edits.
 
     Renders both template versions in a throwaway folder with their hooks, as generation
     made the project (--no-hooks refuses them). Lines changed on both sides get conflict
     markers and the exit code is 1: resolve them, then run `scaffold update --continue`.
+    With --all, every project below PATH in turn, each all or nothing; the ones that need
+    you are listed at the end.
     """
+    from scaffold.fleet_commands import update_all
     from scaffold.generate import parse_settings
     from scaffold.update import finish_update, update_project
 
+    if every:
+        _refuse_one_project_options(
+            set=set_, template=template, checkout=checkout, directory=directory,
+            continue_=continue_,
+        )  # fmt: skip
+        update_all(path, dry_run, not no_hooks, config_file, default_config)
     try:
         if continue_:
             if set_ or template or checkout or directory or dry_run or no_hooks:
@@ -406,29 +393,9 @@ def update(
         )
     except ScaffoldError as error:
         raise _fail(error) from None
-    versions = f"{result.from_version} to {result.to_version}"
-    if not result.changes:
-        typer.echo(f"{result.project_dir.name}: nothing to change ({versions})")
-        return
-    verb = "Would update" if dry_run else "Updated"
-    typer.echo(f"{verb} {result.project_dir.name} from {versions}:")
-    for change in result.changes:
-        moved = f" (from {change.old_path})" if change.old_path else ""
-        note = f": {change.note}" if change.note else ""
-        typer.echo(f"  {change.action:<12} {change.path}{moved}{note}")
-    if dry_run:
-        for path_, (before, after) in result.diffs.items():
-            typer.echo(_diff(path_, before, after), nl=False)
-    _say_what_luisy_recomputes(result, dry_run)
+    _echo(reports.update_lines(result, dry_run))
     if result.conflicts:
-        typer.echo(
-            f"{'Would leave' if dry_run else 'Left'} conflict markers in"
-            f" {len(result.conflicts)} file(s); edit the <<<<<<< ======= >>>>>>> blocks,"
-            " then run `scaffold update --continue`:",
-            err=True,
-        )
-        for change in result.conflicts:
-            typer.echo(f"  {change.path}", err=True)
+        _echo(reports.conflict_lines(result, dry_run), err=True)
         raise typer.Exit(1)
 
 
@@ -502,24 +469,9 @@ def add_task(
     )
 
 
-def _list(title: str, paths: list[str] | None) -> None:
-    if paths:
-        typer.echo(f"{title} ({len(paths)}):")
-        for path in paths:
-            typer.echo(f"  {path}")
-
-
-def _diff(path: str, before: bytes, after: bytes) -> str:
-    import difflib
-
-    try:
-        old, new = before.decode("utf-8"), after.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"Binary file {path} differs\n"
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-    )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+def _echo(lines: list[str], err: bool = False) -> None:
+    for line in lines:
+        typer.echo(line, err=err)
 
 
 def main() -> None:
