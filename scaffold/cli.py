@@ -275,6 +275,83 @@ def check(
 
 
 @app.command()
+def link(
+    template_or_path: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[TEMPLATE]",
+            help="The template the project was made from (as for `new`). Leave it out for a"
+            " project with a .cruft.json.",
+            show_default=False,
+        ),
+    ] = None,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[PATH]", help="The project's folder.", show_default="current folder"
+        ),
+    ] = None,
+    checkout: Annotated[
+        str | None,
+        typer.Option(metavar="REF", help="Branch, tag or commit it was made from (git)."),
+    ] = None,
+    directory: Annotated[
+        str | None,
+        typer.Option(metavar="DIR", help="The template's folder inside its source."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="An answer it was made with (repeatable)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the project's .scaffold.json.")
+    ] = False,
+    no_input: Annotated[
+        bool, typer.Option("--no-input", help="Take defaults for answers not known; ask nothing.")
+    ] = False,
+    config_file: ConfigFile = None,
+    default_config: DefaultConfig = False,
+) -> None:
+    """Bring an existing project under scaffold: record its template, commit and answers.
+
+    Answers come from --set, else from cookiecutter's replay file of the template, else are
+    asked (or defaulted with --no-input). With a .cruft.json and no TEMPLATE, everything comes
+    from it. Writes only .scaffold.json; then `check` lists your edits and `update` works.
+    """
+    from scaffold.generate import is_interactive, parse_settings
+    from scaffold.link import CRUFT_FILE, link_project
+
+    template = template_or_path
+    if path is None and template_or_path and directory is None:
+        folder = Path(template_or_path)  # a project's folder (cruft's), not a template's?
+        if (folder / CRUFT_FILE).is_file() or (
+            folder.is_dir() and not (folder / "cookiecutter.json").is_file()
+        ):
+            template, path = None, folder
+    try:
+        linked = link_project(
+            path or Path("."),
+            template,
+            checkout=checkout,
+            directory=directory,
+            settings=parse_settings(set_ or []),
+            no_input=no_input or not is_interactive(),
+            force=force,
+            config_file=config_file,
+            default_config=default_config,
+        )
+    except ScaffoldError as error:
+        raise _fail(error) from None
+    recorded = linked.provenance
+    at = f" at {recorded.commit[:12]}" if recorded.commit else ""
+    typer.echo(
+        f"Linked {linked.project_dir} to {recorded.template_name} {recorded.template_version}"
+        f"{at} (answers from {linked.answers_from}); commit .scaffold.json, and `scaffold"
+        " check` lists your edits"
+    )
+
+
+@app.command()
 def diff(
     path: ProjectPath = Path("."),
     exit_code: Annotated[

@@ -1,5 +1,7 @@
 """Shared fixtures: the bundled template and hostile answers."""
 
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,3 +56,47 @@ def bake_bundled_version(version, name, output_dir):
     provenance.template_source, provenance.commit = BUNDLED, None
     write_provenance(project, provenance)
     return project
+
+
+def invoke(*args):
+    """Run the scaffold command line in this process, as a user types it."""
+    from typer.testing import CliRunner
+
+    from scaffold.cli import app
+
+    return CliRunner().invoke(app, [str(arg) for arg in args], catch_exceptions=False)
+
+
+def git(*args, cwd):
+    """Run git with a fixed identity; its output, stripped."""
+    result = subprocess.run(
+        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com",
+         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+class GitTemplate:
+    """A small cookiecutter template in its own git repository."""
+
+    def __init__(self, root, name):
+        self.root = Path(root)
+        project = self.root / "{{cookiecutter.slug}}"
+        project.mkdir(parents=True)
+        self.write("cookiecutter.json", {"slug": name, "_template_version": "1.0.0"})
+        (project / "README.md").write_text("# {{cookiecutter.slug}}\n\nVersion one.\n")
+        (project / "settings.txt").write_text("speed = 1\n")
+        git("init", "-q", cwd=self.root)
+        git("add", "-A", cwd=self.root)
+        git("commit", "-qm", "1.0.0", cwd=self.root)
+
+    def write(self, name, context):
+        (self.root / name).write_text(json.dumps(context))
+
+    def release(self, version, readme):
+        context = json.loads((self.root / "cookiecutter.json").read_text())
+        self.write("cookiecutter.json", {**context, "_template_version": version})
+        (self.root / "{{cookiecutter.slug}}" / "README.md").write_text(readme)
+        git("commit", "-qam", version, cwd=self.root)

@@ -1,61 +1,22 @@
 """`check --all` and `update --all`: a monorepo with projects from two git templates."""
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from scaffold.cli import app
 from scaffold.generate import new_project
 from scaffold.provenance import read_provenance
-
-runner = CliRunner()
-
-
-def git(*args, cwd):
-    result = subprocess.run(
-        ["git", "-c", "user.name=T", "-c", "user.email=t@example.com",
-         "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, capture_output=True, text=True,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def invoke(*args):
-    return runner.invoke(app, [str(arg) for arg in args], catch_exceptions=False)
-
-
-class Template:
-    """A small cookiecutter template in its own git repository."""
-
-    def __init__(self, root, name):
-        self.root = Path(root)
-        project = self.root / "{{cookiecutter.slug}}"
-        project.mkdir(parents=True)
-        self.write("cookiecutter.json", {"slug": name, "_template_version": "1.0.0"})
-        (project / "README.md").write_text("# {{cookiecutter.slug}}\n\nVersion one.\n")
-        (project / "settings.txt").write_text("speed = 1\n")
-        git("init", "-q", cwd=self.root)
-        git("add", "-A", cwd=self.root)
-        git("commit", "-qm", "1.0.0", cwd=self.root)
-
-    def write(self, name, context):
-        (self.root / name).write_text(json.dumps(context))
-
-    def release(self, version, readme):
-        context = json.loads((self.root / "cookiecutter.json").read_text())
-        self.write("cookiecutter.json", {**context, "_template_version": version})
-        (self.root / "{{cookiecutter.slug}}" / "README.md").write_text(readme)
-        git("commit", "-qam", version, cwd=self.root)
+from tests.conftest import GitTemplate, git, invoke
 
 
 @pytest.fixture
 def monorepo(tmp_path):
     """Three projects from two templates in one git repository, and one in an ignored folder."""
-    first, second = Template(tmp_path / "first", "alpha"), Template(tmp_path / "second", "gamma")
+    first, second = (
+        GitTemplate(tmp_path / "first", "alpha"),
+        GitTemplate(tmp_path / "second", "gamma"),
+    )
     repo = tmp_path / "mono"
     (repo / "pipelines").mkdir(parents=True)
     git("init", "-q", cwd=repo)
@@ -149,7 +110,7 @@ def test_all_refuses_options_that_name_one_projects_template(monorepo):
 
 
 def test_projects_outside_git_are_found_by_walking(tmp_path):
-    template = Template(tmp_path / "t", "solo")
+    template = GitTemplate(tmp_path / "t", "solo")
     for slug in ("one", "two"):
         new_project(None, output_dir=tmp_path / "work" / slug[0], template=str(template.root),
                     settings={"slug": slug}, no_input=True, git=False)  # fmt: skip
