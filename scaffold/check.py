@@ -22,6 +22,7 @@ from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
 from scaffold.rendering import project_files
 from scaffold.scratch import private_temp
+from scaffold.sources import remote_head
 from scaffold.user_config import UserConfig, load_user_config
 from scaffold.versions import open_current_template, recorded_render
 
@@ -117,20 +118,16 @@ def _check(
     config: UserConfig,
 ) -> Status:
     provenance = read_provenance(project_dir)
-    with open_current_template(provenance, template, checkout, directory, config) as current:
-        info = current.info
-        outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
+    if template is None and directory is None and _remote_unmoved(provenance, checkout, config):
         status = Status(
             project_dir=project_dir,
             template_name=provenance.template_name,
             project_version=provenance.template_version,
-            latest_version=info.version,
-            outdated=outdated,
-            newer_commit=current.commit if outdated and current.commit else None,
-            changed_content=bool(
-                outdated and current.fingerprint and info.version == provenance.template_version
-            ),
+            latest_version=provenance.template_version,
+            outdated=False,
         )
+    else:
+        status = _against_current(project_dir, provenance, template, checkout, directory, config)
     if (project_dir / PENDING_FILE).exists():
         pending = read_provenance(project_dir, PENDING_FILE)
         status.pending_version = pending.template_version
@@ -145,6 +142,36 @@ def _check(
     except TemplateVersionUnavailable as error:
         status.note = f"cannot tell which files were edited: {error}"
     return status
+
+
+def _remote_unmoved(provenance: Provenance, checkout: str | None, config: UserConfig) -> bool:
+    """True when the project's git template is remote and its branch or tag still points at
+    the recorded commit: then it is up to date without cloning (what cruft clones for)."""
+    from cookiecutter.repository import expand_abbreviations, is_repo_url
+
+    source = expand_abbreviations(provenance.template_source, config.abbreviations)
+    if not provenance.commit or not is_repo_url(source) or source.startswith(("hg+", "https://hg")):
+        return False
+    url = source.removeprefix("git+")
+    return remote_head(url, checkout or provenance.checkout) == provenance.commit
+
+
+def _against_current(project_dir, provenance, template, checkout, directory, config) -> Status:
+    """The project's status against its template's newest version, fetched."""
+    with open_current_template(provenance, template, checkout, directory, config) as current:
+        info = current.info
+        outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
+        return Status(
+            project_dir=project_dir,
+            template_name=provenance.template_name,
+            project_version=provenance.template_version,
+            latest_version=info.version,
+            outdated=outdated,
+            newer_commit=current.commit if outdated and current.commit else None,
+            changed_content=bool(
+                outdated and current.fingerprint and info.version == provenance.template_version
+            ),
+        )
 
 
 def _compare_digests(project_dir: Path, generated: dict[str, str], status: Status) -> None:

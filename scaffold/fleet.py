@@ -12,6 +12,7 @@ from pathlib import Path
 from scaffold.errors import ScaffoldError, UsageError
 from scaffold.git import ignored_paths
 from scaffold.provenance import PROVENANCE_FILE
+from scaffold.sources import one_fetch_per_template
 
 
 @dataclass
@@ -45,11 +46,12 @@ def each_project(root: Path | str, action: Callable[[Path], object]) -> Iterator
             f"no scaffold project (no {PROVENANCE_FILE}) below {Path(root).resolve()}; pass"
             " the folder that holds your projects"
         )
-    for project in projects:
-        try:
-            yield Outcome(project, result=action(project))
-        except ScaffoldError as error:
-            yield Outcome(project, error=error)
+    with one_fetch_per_template():
+        for project in projects:
+            try:
+                yield Outcome(project, result=action(project))
+            except ScaffoldError as error:
+                yield Outcome(project, error=error)
 
 
 def _git_listed(root: Path) -> list[str] | None:

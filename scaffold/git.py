@@ -153,3 +153,24 @@ def _identity_env(name: str, email: str) -> dict[str, str]:
         "GIT_COMMITTER_NAME": name,
         "GIT_COMMITTER_EMAIL": email,
     }
+
+
+def remote_commit(url: str, ref: str | None) -> str | None:
+    """The commit a remote repository's `ref` (its default branch for None) points at, asked
+    with `git ls-remote` (no clone); None when the remote does not list exactly one, e.g. for
+    a commit id, or cannot be reached (the caller then clones, and says why if that fails)."""
+    wanted = ref or "HEAD"
+    try:
+        listed = _git("ls-remote", "--", url, wanted)
+    except GitFailed:
+        return None
+    commits: dict[str, str] = {}
+    for line in listed.splitlines():
+        commit, _, name = line.partition("\t")
+        commits[name] = commit
+    peeled = {name.removesuffix("^{}"): c for name, c in commits.items() if name.endswith("^{}")}
+    found = {**{n: c for n, c in commits.items() if not n.endswith("^{}")}, **peeled}
+    exact = [
+        c for n, c in found.items() if n in (wanted, f"refs/heads/{wanted}", f"refs/tags/{wanted}")
+    ]
+    return exact[0] if len(set(exact)) == 1 else None

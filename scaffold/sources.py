@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from scaffold.errors import TemplateNotFound, UsageError, one_line
 from scaffold.files import relative_problem
-from scaffold.git import GitFailed, checkout_commit, head_commit
+from scaffold.git import GitFailed, checkout_commit, head_commit, remote_commit
+from scaffold.scratch import private_temp
 from scaffold.templates import (
     CONTEXT_FILE,
     TemplateInfo,
@@ -61,8 +62,6 @@ def open_template(
             raise UsageError("--directory needs a template of your own; the bundled one has none")
         yield TemplateSource(bundled_template_dir(), BUNDLED, None, None)
         return
-    from cookiecutter.exceptions import CookiecutterException, RepositoryNotFound, UnknownRepoType
-    from cookiecutter.repository import determine_repo_dir, is_repo_url
 
     config = config or UserConfig()
     subfolder = checked_directory(directory)
@@ -74,6 +73,56 @@ def open_template(
             with _checked_out_folder(local, checkout, subfolder) as source:
                 yield source
             return
+    if _shared is not None:  # one fetch per template for a whole fleet (--all)
+        key = (template, checkout, subfolder)
+        if key not in _shared.sources:
+            _shared.sources[key] = _shared.stack.enter_context(
+                _fetched(template, checkout, subfolder, local)
+            )
+        yield _shared.sources[key]
+        return
+    with _fetched(template, checkout, subfolder, local) as source:
+        yield source
+
+
+@dataclass
+class _Shared:
+    stack: contextlib.ExitStack
+    sources: dict
+    remotes: dict
+
+
+def remote_head(url: str, ref: str | None) -> str | None:
+    """git.remote_commit, asked once per remote and ref within one_fetch_per_template."""
+    if _shared is None:
+        return remote_commit(url, ref)
+    if (url, ref) not in _shared.remotes:
+        _shared.remotes[url, ref] = remote_commit(url, ref)
+    return _shared.remotes[url, ref]
+
+
+_shared: _Shared | None = None
+
+
+@contextlib.contextmanager
+def one_fetch_per_template() -> Iterator[None]:
+    """Within it, each template (source, ref, folder) is fetched once and reused read-only by
+    every project that asks for it; the copies are removed when it ends."""
+    global _shared
+    with private_temp(), contextlib.ExitStack() as stack:  # the copies outlive each command
+        _shared = _Shared(stack, {}, {})
+        try:
+            yield
+        finally:
+            _shared = None
+
+
+@contextlib.contextmanager
+def _fetched(template, checkout, subfolder, local) -> Iterator[TemplateSource]:
+    """A git, zip or folder template as cookiecutter finds it, in a folder of its own."""
+    from cookiecutter.exceptions import CookiecutterException, RepositoryNotFound, UnknownRepoType
+    from cookiecutter.repository import determine_repo_dir, is_repo_url
+
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as clone_dir:
         try:
             with _cookiecutter_log_silenced():

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from scaffold import sources
 from scaffold.generate import new_project
 from scaffold.provenance import read_provenance
 from tests.conftest import GitTemplate, git, invoke
@@ -119,3 +120,55 @@ def test_projects_outside_git_are_found_by_walking(tmp_path):
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "2 projects: 2 up to date"
+
+
+@pytest.fixture
+def remote_projects(tmp_path):
+    """Three projects made from one git template reached by URL (file://, as a remote)."""
+    template = GitTemplate(tmp_path / "remote", "alpha")
+    for slug in ("one", "two", "three"):
+        new_project(None, output_dir=tmp_path / "fleet", template=f"git+file://{template.root}",
+                    settings={"slug": slug}, no_input=True, git=False)  # fmt: skip
+    return tmp_path / "fleet", template
+
+
+def counting(monkeypatch, module, name):
+    """Count the calls of module.name, which still runs."""
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def test_an_unmoved_remote_template_is_asked_not_fetched(remote_projects, monkeypatch):
+    fleet, template = remote_projects
+    fetches = counting(monkeypatch, sources, "_fetched")
+    asked = counting(monkeypatch, sources, "remote_commit")
+
+    result = invoke("check", "--all", fleet)
+
+    assert result.exit_code == 0, result.output
+    assert fetches == [] and len(asked) == 1  # one `git ls-remote` for the three projects
+    template.release("1.1.0", "# {{cookiecutter.slug}}\n\nVersion two.\n")
+
+    moved = invoke("check", "--all", fleet)
+
+    assert moved.exit_code == 1
+    assert moved.output.count("1.1.0 is available") == 3
+    assert len(fetches) == 1  # one fetch of the template for the three projects
+
+
+def test_one_project_checks_its_remote_template_without_a_clone(remote_projects, monkeypatch):
+    fleet, template = remote_projects
+    fetches = counting(monkeypatch, sources, "_fetched")
+
+    assert invoke("check", fleet / "one").exit_code == 0
+    template.release("1.1.0", "# {{cookiecutter.slug}}\n\nVersion two.\n")
+    assert invoke("check", fleet / "one").exit_code == 1
+
+    assert len(fetches) == 1
