@@ -28,8 +28,7 @@ from scaffold.journal import FileWrite, change_files, open_project
 from scaffold.locks import staging_folder
 from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
 from scaffold.rendering import project_files, render
-from scaffold.scratch import private_temp
-from scaffold.sources import BUNDLED, open_template
+from scaffold.sources import BUNDLED, nested_directory, one_fetch_per_template, open_template
 from scaffold.user_config import load_user_config
 
 
@@ -90,16 +89,22 @@ def new_project(
         raise UsageError(f"--output-dir {output_dir} is a file, not a directory")
     hooks = hooks and not dry_run
     config = load_user_config(config_file, default_config)
+    settings = dict(settings or {})
     with (
-        private_temp(),
-        open_template(template, checkout, directory, config) as source,
+        one_fetch_per_template(),
+        open_template(
+            template,
+            checkout,
+            nested_directory(template, checkout, directory, config, settings, no_input),
+            config,
+        ) as source,
         importable(source.directory),
     ):
         info = source.info
         context = build_answers(
             info,
             name,
-            settings or {},
+            settings,
             no_input=no_input,
             extra_context={
                 "_template": source.source,

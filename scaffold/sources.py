@@ -4,6 +4,7 @@ available as a local folder for the length of a command."""
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import subprocess
 import tempfile
@@ -302,3 +303,43 @@ def template_folder(top: Path, subfolder: str | None, source: str) -> Path:
         raise TemplateNotFound(_no_template_in(source, subfolder))
     _top_of(found, subfolder)
     return found
+
+
+NESTED_KEY = "templates"
+NESTED_CHOICE = "template"  # --set template=NAME picks a nested template, as cookiecutter's prompt
+
+
+def nested_directory(
+    template: str | None,
+    checkout: str | None,
+    directory: str | None,
+    config: UserConfig,
+    settings: dict[str, str],
+    no_input: bool,
+) -> str | None:
+    """The template's folder to render: `directory`, or, for a template whose
+    cookiecutter.json lists nested templates (cookiecutter's `templates` key), the folder of
+    the one chosen with `--set template=NAME` (taken out of `settings`), asked for, or the
+    first with `no_input`, as cookiecutter chooses. Recorded as the project's directory, so
+    check, update and diff render the same one."""
+    if template is None or template == BUNDLED:
+        return directory
+    with open_template(template, checkout, directory, config) as source:
+        context = json.loads((source.directory / CONTEXT_FILE).read_text(encoding="utf-8"))
+    nested = context.get(NESTED_KEY) if isinstance(context, dict) else None
+    if not isinstance(nested, dict) or not nested:
+        return directory
+    choice = settings.pop(NESTED_CHOICE, None)
+    if choice is None:
+        from cookiecutter.prompt import prompt_choice_for_template
+
+        choice = prompt_choice_for_template(NESTED_KEY, nested, no_input)
+    if choice not in nested:
+        raise UsageError(
+            f"{choice!r} is not a template of {template} (its templates: {', '.join(nested)});"
+            f" pass --set {NESTED_CHOICE}=<one of them>"
+        )
+    path = nested[choice].get("path") if isinstance(nested[choice], dict) else None
+    if not isinstance(path, str):
+        raise UsageError(f"template {choice!r} of {template} has no path in its cookiecutter.json")
+    return checked_directory(str(PurePosixPath(directory or ".") / path))

@@ -17,6 +17,7 @@ import pytest
 from cookiecutter.main import cookiecutter
 
 from scaffold.provenance import read_provenance
+from tests.conftest import invoke
 from tests.test_hostile_templates import git
 
 ANSWERS = {"project_name": "Demo", "license": "BSD"}
@@ -421,3 +422,51 @@ def test_a_post_generation_hook_that_commits_leaves_a_clean_repository(tmp_path)
     assert status.stdout == ""
     assert "Started" not in result.stdout  # the hook made the repository, scaffold did not
     assert "LICENSE_MIT.txt" not in read_provenance(project).generated
+
+
+def nested_templates(root):
+    """A template repository in cookiecutter's nested form: a `templates` key naming two."""
+    (root).mkdir(parents=True)
+    (root / "cookiecutter.json").write_text(json.dumps({"templates": {
+        "api": {"path": "./api", "title": "An API", "description": "a service"},
+        "batch": {"path": "./batch", "title": "A batch job", "description": "a job"},
+    }}))  # fmt: skip
+    for kind in ("api", "batch"):
+        folder = root / kind / "{{cookiecutter.slug}}"
+        folder.mkdir(parents=True)
+        (root / kind / "cookiecutter.json").write_text(json.dumps({"slug": f"my-{kind}"}))
+        (folder / "KIND.txt").write_text(f"{kind} for {{{{cookiecutter.slug}}}}\n")
+    git("init", "-q", cwd=root)
+    git("add", "-A", cwd=root)
+    git("commit", "-qm", "nested", cwd=root)
+    return root
+
+
+def test_a_nested_template_is_chosen_without_a_prompt_and_recorded(tmp_path):
+    source = nested_templates(tmp_path / "nested")
+    plain = cookiecutter(str(source), no_input=True, output_dir=str(tmp_path / "plain"))
+
+    first = invoke("new", "--template", source, "-o", tmp_path / "a", "--no-input", "--no-git")
+    second = invoke("new", "--template", source, "-o", tmp_path / "b", "--no-input", "--no-git",
+                    "--set", "template=batch")  # fmt: skip
+
+    assert first.exit_code == 0, first.output
+    assert (tmp_path / "a" / "my-api" / "KIND.txt").read_text() == (
+        Path(plain) / "KIND.txt"
+    ).read_text()  # cookiecutter's choice without input: the first
+    assert second.exit_code == 0, second.output
+    project = tmp_path / "b" / "my-batch"
+    assert (project / "KIND.txt").read_text() == "batch for my-batch\n"
+    assert read_provenance(project).directory == "batch"
+    assert invoke("check", project).exit_code == 0
+
+
+def test_an_unknown_nested_template_is_named_and_nothing_is_written(tmp_path):
+    source = nested_templates(tmp_path / "nested")
+
+    result = invoke("new", "--template", source, "-o", tmp_path / "out", "--no-input",
+                    "--set", "template=web")  # fmt: skip
+
+    assert result.exit_code == 2
+    assert "'web' is not a template of" in result.output and "api, batch" in result.output
+    assert not (tmp_path / "out").exists()
