@@ -2,8 +2,10 @@
 
 The bundled template is committed to a fresh git repository; one project is made from it with
 `scaffold new`, one with `cruft create`. Both checks run as separate processes, alternating,
-first with the template unchanged, then after a new template commit. The script prints the
-median of each and their ratio (goal: at most 1.0). Needs cruft: `pip install -e '.[bench]'`.
+first with the template unchanged, then after a new template commit. The template is reached
+by URL (git+file://), as a remote one is: scaffold asks it for the ref's commit and clones only
+when it moved. The script prints the median of each and their ratio (goal, unchanged template:
+at most 0.5). Needs cruft: `pip install -e '.[bench]'`.
 
     python benchmarks/bench_check.py [--runs 15]
 """
@@ -59,9 +61,11 @@ def main():
         git("init", "-q", cwd=template)
         git("add", "-A", cwd=template)
         git("commit", "-qm", "template", cwd=template)
+        # Reached by URL, as a team's template on a git server is (file:// stands in for it).
+        url = f"git+file://{template}"
         made = run([bin_dir / "scaffold", "new", NAME, "--no-input", "-o", scratch / "scaffold",
-                    "--template", template])  # fmt: skip
-        made_cruft = run([bin_dir / "cruft", "create", str(template), "--no-input",
+                    "--template", url])  # fmt: skip
+        made_cruft = run([bin_dir / "cruft", "create", url.removeprefix("git+"), "--no-input",
                           "--output-dir", scratch / "cruft",
                           "--extra-context", json.dumps({"project_name": NAME})])  # fmt: skip
         for result in (made, made_cruft):
@@ -85,7 +89,7 @@ def main():
             ratio = medians["scaffold"] / medians["cruft"]
             print(f"{case:>10}: scaffold check {medians['scaffold'] * 1000:6.0f} ms,"
                   f" cruft check {medians['cruft'] * 1000:6.0f} ms,"
-                  f" ratio {ratio:.2f} (goal <= 1.0)")  # fmt: skip
+                  f" ratio {ratio:.2f} (goal for an unchanged template: <= 0.5)")  # fmt: skip
 
 
 if __name__ == "__main__":

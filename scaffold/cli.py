@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from scaffold import __version__, library, reports
+from scaffold import __version__
 from scaffold.errors import ScaffoldError, UsageError
 
 app = typer.Typer(
@@ -126,6 +126,7 @@ def new(
     The template's hooks run, as in cookiecutter: use only templates you trust, or pass
     --no-hooks. --dry-run runs none.
     """
+    from scaffold import library
     from scaffold.generate import is_interactive, new_project, parse_settings
 
     try:
@@ -246,6 +247,7 @@ def check(
     2: not a scaffold project, its template cannot be found, or any other error. With --all,
     one line per project and a summary; the exit code is the worst project's.
     """
+    from scaffold import reports
     from scaffold.check import check_project
     from scaffold.fleet_commands import check_all
 
@@ -438,6 +440,7 @@ def update(
     With --all, every project below PATH in turn, each all or nothing; the ones that need
     you are listed at the end.
     """
+    from scaffold import reports
     from scaffold.fleet_commands import update_all
     from scaffold.generate import parse_settings
     from scaffold.update import finish_update, update_project

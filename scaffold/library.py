@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, distribution
 
 from scaffold import __version__
 
@@ -52,6 +51,8 @@ def _vcs_url() -> str | None:
 
 def _direct_url() -> dict:
     """PEP 610's direct_url.json of the installed distribution ({} for an index install)."""
+    from importlib.metadata import PackageNotFoundError, distribution  # only when asked
+
     try:
         text = distribution(DISTRIBUTION).read_text("direct_url.json")
     except PackageNotFoundError:

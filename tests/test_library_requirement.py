@@ -1,5 +1,6 @@
 """Where a new project gets the library from: as this scaffold was installed (PEP 610)."""
 
+import importlib.metadata
 import json
 
 import pytest
@@ -21,7 +22,7 @@ class Installed:
 @pytest.fixture
 def installed(monkeypatch):
     def install(direct_url):
-        monkeypatch.setattr(library, "distribution", lambda name: Installed(direct_url))
+        monkeypatch.setattr(importlib.metadata, "distribution", lambda name: Installed(direct_url))
 
     return install
 
