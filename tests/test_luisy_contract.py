@@ -55,6 +55,13 @@ def find_python(version):
     return shutil.which(f"python{version}")
 
 
+def clean_environment(**extra):
+    """This process's environment without what tests/library set for its own session (its
+    sample project and that project's luigi.cfg), plus `extra`."""
+    left_out = ("SAMPLE_PROJECT", "LUIGI_CONFIG_PATH")
+    return {**{k: v for k, v in os.environ.items() if k not in left_out}, **extra}
+
+
 def run(*command, cwd, env=None):
     """Run `command`; a venv's python runs as if its venv were activated."""
     venv = Path(command[0]).parent.parent
@@ -65,7 +72,7 @@ def run(*command, cwd, env=None):
         capture_output=True,
         text=True,
         timeout=1800,
-        env={**os.environ, **activated, **(env or {})},
+        env=clean_environment(**activated, **(env or {})),
     )
 
 
@@ -91,29 +98,49 @@ def current_python(project):
 
 @pytest.fixture(scope="module")
 def other_pythons(project, tmp_path_factory):
-    """{version: python of a venv with the project and its dependencies}, made when asked."""
-    made = {}
-    folders = []
+    """{version: python of a venv with the project and its dependencies}, made when first
+    asked, for every other supported version at once. The library's suite starts in each venv
+    as soon as it is made, and runs beside the rest (its time is mostly spent waiting for
+    luisy runs and JVMs); test_library_suite_passes waits for it."""
+    made, suites, folders = {}, {}, []
+
+    def make(version):
+        base = find_python(version)
+        if base is None:
+            missing(f"Python {version} not found under pyenv or on PATH")
+        folder = tmp_path_factory.mktemp(f"venv-{version}")
+        folders.append(folder)
+        python = str(folder / "bin" / "python")
+        for command in (
+            [base, "-m", "venv", str(folder)],
+            [python, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[test]"],
+            [python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".[dev]"],
+        ):
+            result = run(*command, cwd=project)
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        log = folder.parent / f"library-suite-{version}.log"
+        with open(log, "w") as output:
+            process = subprocess.Popen(
+                [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/library"],
+                cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, text=True,
+                env=clean_environment(VIRTUAL_ENV=str(folder)),
+            )  # fmt: skip
+        suites[version] = (process, log)
+        made[version] = python
 
     def python_for(version):
-        if version not in made:
-            base = find_python(version)
-            if base is None:
-                missing(f"Python {version} not found under pyenv or on PATH")
-            folder = tmp_path_factory.mktemp(f"venv-{version}")
-            folders.append(folder)
-            python = str(folder / "bin" / "python")
-            for command in (
-                [base, "-m", "venv", str(folder)],
-                [python, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[test]"],
-                [python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".[dev]"],
-            ):
-                result = run(*command, cwd=project)
-                assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-            made[version] = str(folder / "bin" / "python")
+        if not made:
+            for other in SUPPORTED_PYTHONS:
+                if other != CURRENT:
+                    make(other)
         return made[version]
 
+    python_for.suites = suites
     yield python_for
+    for process, _ in suites.values():
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     for folder in folders:  # about 1.3 GB each
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -155,13 +182,15 @@ def test_luisys_own_suite_passes_with_the_layer(python, luisy_suite):
     assert not re.search(r"\b(failed|error|errors|skipped)\b", summary), summary
 
 
-@pytest.mark.parametrize("python", [v for v in SUPPORTED_PYTHONS if v != CURRENT], indirect=True)
-def test_library_suite_passes(python):
+@pytest.mark.parametrize("version", [v for v in SUPPORTED_PYTHONS if v != CURRENT])
+def test_library_suite_passes(version, other_pythons):
     """On this interpreter tests/library runs in the same session."""
-    result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/library",
-                 cwd=REPO_ROOT)  # fmt: skip
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and " failed" not in result.stdout
+    other_pythons(version)
+    process, log = other_pythons.suites[version]
+    process.wait(timeout=3600)
+    output = log.read_text()
+    assert process.returncode == 0, output[-6000:]
+    assert " passed" in output and " failed" not in output
 
 
 @pytest.mark.parametrize("python", [v for v in SUPPORTED_PYTHONS if v != CURRENT], indirect=True)

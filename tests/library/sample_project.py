@@ -49,11 +49,13 @@ def _bake():
 
 
 def _project():
-    inherited = os.environ.get(ENVIRONMENT)
-    if inherited:
+    # Inherited from the session that baked it, for the same environment only: a session in
+    # another venv (the contract tests' other Pythons) bakes and installs its own.
+    prefix, _, inherited = os.environ.get(ENVIRONMENT, "").partition(os.pathsep)
+    if inherited and prefix == sys.prefix:
         return Path(inherited)
     project = _bake()
-    os.environ[ENVIRONMENT] = str(project)
+    os.environ[ENVIRONMENT] = f"{sys.prefix}{os.pathsep}{project}"
     # The project's settings, as when luigi runs from the project's folder.
     os.environ["LUIGI_CONFIG_PATH"] = str(project / "luigi.cfg")
     return project
