@@ -118,7 +118,7 @@ def _check(
     config: UserConfig,
 ) -> Status:
     provenance = read_provenance(project_dir)
-    if template is None and directory is None and _remote_unmoved(provenance, checkout, config):
+    if template is None and directory is None and _remote_unmoved(provenance, checkout):
         status = Status(
             project_dir=project_dir,
             template_name=provenance.template_name,
@@ -144,16 +144,19 @@ def _check(
     return status
 
 
-def _remote_unmoved(provenance: Provenance, checkout: str | None, config: UserConfig) -> bool:
-    """True when the project's git template is remote and its branch or tag still points at
-    the recorded commit: then it is up to date without cloning (what cruft clones for)."""
-    from cookiecutter.repository import expand_abbreviations, is_repo_url
-
-    source = expand_abbreviations(provenance.template_source, config.abbreviations)
-    if not provenance.commit or not is_repo_url(source) or source.startswith(("hg+", "https://hg")):
+def _remote_unmoved(provenance: Provenance, checkout: str | None) -> bool:
+    """True when the project's template is a remote git repository whose branch or tag still
+    points at the recorded commit: then it is up to date without cloning (what cruft clones
+    for). A recorded source is already expanded (abbreviations) and a local one is recorded
+    as its absolute path, whose working tree may differ from its commit: that one is read."""
+    source = provenance.template_source
+    if not provenance.commit or source.startswith(("hg+", "https://hg")):
         return False
-    url = source.removeprefix("git+")
-    return remote_head(url, checkout or provenance.checkout) == provenance.commit
+    if Path(source).expanduser().exists():
+        return False
+    return remote_head(source.removeprefix("git+"), checkout or provenance.checkout) == (
+        provenance.commit
+    )
 
 
 def _against_current(project_dir, provenance, template, checkout, directory, config) -> Status:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from scaffold.check import Status
-from scaffold.update import Updated
+if TYPE_CHECKING:  # imported by every command: a report must not load what it reports on
+    from scaffold.check import Status
+    from scaffold.update import Updated
 
 
 def status_headline(status: Status, name: str | None = None) -> str:
