@@ -126,7 +126,7 @@ def new(
     The template's hooks run, as in cookiecutter: use only templates you trust, or pass
     --no-hooks. --dry-run runs none.
     """
-    from scaffold import library
+    from scaffold import reports
     from scaffold.generate import is_interactive, new_project, parse_settings
 
     try:
@@ -147,46 +147,21 @@ def new(
         )
     except ScaffoldError as error:
         raise _fail(error) from None
-    if result.dry_run:
-        typer.echo(f"Would write {len(result.files)} files into {result.project_dir}:")
-        for path in result.files:
-            typer.echo(f"  {path}")
-        return
-    typer.echo(f"Created {result.project_dir}")
-    if result.repository:
-        typer.echo(result.repository)
-    requirement = result.answers.get(library.VARIABLE)
-    if requirement and library.installed_from_folder():
-        typer.echo(
-            f"Note: the project depends on {requirement}, which this environment has from a"
-            " folder; on another machine install luisy-scaffold from the same source first"
-            " (its README says how)"
-        )
-    if result.next_steps:
-        typer.echo("Next:")
-        typer.echo(f"  cd {result.project_dir}")
-        for step in result.next_steps:
-            typer.echo(f"  {step}")
+    _echo(reports.created_lines(result))
 
 
 @app.command()
 def templates() -> None:
     """List the bundled templates with their variables and defaults."""
+    from scaffold import reports
     from scaffold.templates import bundled_templates
 
     try:
         infos = bundled_templates()
     except ScaffoldError as error:
         raise _fail(error) from None
-    from scaffold.answers import default_answers
 
-    for info in infos:
-        typer.echo(f"{info.name} (version {info.version})")
-        if info.description:
-            typer.echo(f"  {info.description}")
-        for key, default in default_answers(info).items():
-            derived = "{{" in str(info.variables[key])
-            typer.echo(f"  {key} = {default!r}{'  (follows the answers above)' if derived else ''}")
+    _echo(reports.template_lines(infos))
 
 
 ProjectPath = Annotated[
@@ -320,19 +295,14 @@ def link(
     asked (or defaulted with --no-input). With a .cruft.json and no TEMPLATE, everything comes
     from it. Writes only .scaffold.json; then `check` lists your edits and `update` works.
     """
+    from scaffold import reports
     from scaffold.generate import is_interactive, parse_settings
-    from scaffold.link import CRUFT_FILE, link_project
+    from scaffold.link import link_project, template_and_project
 
-    template = template_or_path
-    if path is None and template_or_path and directory is None:
-        folder = Path(template_or_path)  # a project's folder (cruft's), not a template's?
-        if (folder / CRUFT_FILE).is_file() or (
-            folder.is_dir() and not (folder / "cookiecutter.json").is_file()
-        ):
-            template, path = None, folder
+    template, path = template_and_project(template_or_path, path, directory)
     try:
         linked = link_project(
-            path or Path("."),
+            path,
             template,
             checkout=checkout,
             directory=directory,
@@ -344,13 +314,7 @@ def link(
         )
     except ScaffoldError as error:
         raise _fail(error) from None
-    recorded = linked.provenance
-    at = f" at {recorded.commit[:12]}" if recorded.commit else ""
-    typer.echo(
-        f"Linked {linked.project_dir} to {recorded.template_name} {recorded.template_version}"
-        f"{at} (answers from {linked.answers_from}); commit .scaffold.json, and `scaffold"
-        " check` lists your edits"
-    )
+    typer.echo(reports.linked_line(linked))
 
 
 @app.command()
@@ -528,25 +492,14 @@ def add_task(
     ] = None,
 ) -> None:
     """Add a directory task to a generated project, wired to its input task, with a test."""
+    from scaffold import reports
     from scaffold.add_task import add_task as add
 
     try:
         added = add(path, name, input_task=input_task, layer=layer.value, template=template)
     except ScaffoldError as error:
         raise _fail(error) from None
-    typer.echo(f"Added {added.name} ({added.layer}) to {added.project_dir}:")
-    if added.input_reason:
-        typer.echo(f"  reads    {added.input}, {added.input_reason} (another: --input TASK)")
-    else:
-        typer.echo(f"  reads    {added.input}")
-    for relative in added.extended:
-        typer.echo(f"  extended {relative}")
-    for relative in added.created:
-        typer.echo(f"  created  {relative}")
-    typer.echo(
-        f"Put its per-file work in {added.name}.transform, then run it (the project's README"
-        " says how)."
-    )
+    _echo(reports.added_task_lines(added))
 
 
 def _echo(lines: list[str], err: bool = False) -> None:

@@ -53,11 +53,18 @@ def file_diff(relative: str, template_file: Path, project_file: Path | None) -> 
     writes it; empty when they are the same."""
     if project_file is not None and same_file_content(template_file, project_file):
         return ""
-    old = template_file.read_bytes()
     new = project_file.read_bytes() if project_file is not None else None
+    mode = "100755" if template_file.stat().st_mode & stat.S_IXUSR else "100644"
+    return content_diff(relative, template_file.read_bytes(), new, mode)
+
+
+def content_diff(relative: str, old: bytes, new: bytes | None, mode: str = "100644") -> str:
+    """The change of the file at `relative` from `old` to `new` (None: deleted, a file of
+    `mode`) as git writes it; empty when they are the same."""
+    if old == new:
+        return ""
     header = f"diff --git a/{relative} b/{relative}\n"
     if new is None:
-        mode = "100755" if template_file.stat().st_mode & stat.S_IXUSR else "100644"
         header += f"deleted file mode {mode}\n"
     old_text, new_text = _text(old), _text(new or b"")
     if old_text is None or new_text is None:

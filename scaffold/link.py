@@ -21,6 +21,7 @@ from scaffold.provenance import PROVENANCE_FILE, Provenance, write_provenance
 from scaffold.rendering import project_files, render
 from scaffold.scratch import private_temp
 from scaffold.sources import BUNDLED, open_template
+from scaffold.templates import CONTEXT_FILE
 from scaffold.user_config import UserConfig, load_user_config
 
 CRUFT_FILE = ".cruft.json"
@@ -33,6 +34,21 @@ class Linked:
     project_dir: Path
     provenance: Provenance
     answers_from: str
+
+
+def template_and_project(
+    first: str | None, second: Path | None, directory: str | None
+) -> tuple[str | None, Path]:
+    """`link`'s arguments as (template, project folder). One argument names the project when
+    it is a folder with a .cruft.json, or a folder that holds no template (cookiecutter.json)
+    and no --directory says to look inside it; otherwise it is the template."""
+    if second is None and first and directory is None:
+        folder = Path(first)
+        if (folder / CRUFT_FILE).is_file() or (
+            folder.is_dir() and not (folder / CONTEXT_FILE).is_file()
+        ):
+            return None, folder
+    return first, second or Path(".")
 
 
 def link_project(

@@ -2,13 +2,77 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported by every command: a report must not load what it reports on
+    from scaffold.add_task import AddedTask
     from scaffold.check import Status
+    from scaffold.generate import Generated
+    from scaffold.link import Linked
+    from scaffold.templates import TemplateInfo
     from scaffold.update import Updated
+
+
+def created_lines(result: Generated) -> list[str]:
+    """What `new` wrote (or would, in a dry run), where the library comes from, and what next."""
+    if result.dry_run:
+        return [
+            f"Would write {len(result.files)} files into {result.project_dir}:",
+            *(f"  {path}" for path in result.files),
+        ]
+    from scaffold import library
+
+    lines = [f"Created {result.project_dir}", *([result.repository] if result.repository else [])]
+    requirement = result.answers.get(library.VARIABLE)
+    if requirement and library.installed_from_folder():
+        lines.append(
+            f"Note: the project depends on {requirement}, which this environment has from a"
+            " folder; on another machine install luisy-scaffold from the same source first"
+            " (its README says how)"
+        )
+    if result.next_steps:
+        lines += ["Next:", f"  cd {result.project_dir}", *(f"  {s}" for s in result.next_steps)]
+    return lines
+
+
+def template_lines(infos: list[TemplateInfo]) -> list[str]:
+    """Each template's name, version, description and variables with their defaults."""
+    from scaffold.answers import default_answers
+
+    lines = []
+    for info in infos:
+        lines.append(f"{info.name} (version {info.version})")
+        if info.description:
+            lines.append(f"  {info.description}")
+        for key, default in default_answers(info).items():
+            derived = "  (follows the answers above)" if "{{" in str(info.variables[key]) else ""
+            lines.append(f"  {key} = {default!r}{derived}")
+    return lines
+
+
+def linked_line(linked: Linked) -> str:
+    """What `link` recorded, and what to do next."""
+    recorded = linked.provenance
+    at = f" at {recorded.commit[:12]}" if recorded.commit else ""
+    return (
+        f"Linked {linked.project_dir} to {recorded.template_name} {recorded.template_version}"
+        f"{at} (answers from {linked.answers_from}); commit .scaffold.json, and `scaffold"
+        " check` lists your edits"
+    )
+
+
+def added_task_lines(added: AddedTask) -> list[str]:
+    """The task `add task` added, what it reads, the files it touched, and what next."""
+    reads = f"{added.input}, {added.input_reason} (another: --input TASK)"
+    return [
+        f"Added {added.name} ({added.layer}) to {added.project_dir}:",
+        f"  reads    {reads if added.input_reason else added.input}",
+        *(f"  extended {relative}" for relative in added.extended),
+        *(f"  created  {relative}" for relative in added.created),
+        f"Put its per-file work in {added.name}.transform, then run it (the project's README"
+        " says how).",
+    ]
 
 
 def status_headline(status: Status, name: str | None = None) -> str:
@@ -54,7 +118,9 @@ def update_lines(result: Updated, dry_run: bool, name: str | None = None) -> lis
         note = f": {change.note}" if change.note else ""
         lines.append(f"  {change.action:<12} {change.path}{moved}{note}")
     if dry_run:
-        diffs = (unified_diff(path, *texts).rstrip("\n") for path, texts in result.diffs.items())
+        from scaffold.diff import content_diff
+
+        diffs = (content_diff(path, *texts).rstrip("\n") for path, texts in result.diffs.items())
         lines += [diff for diff in diffs if diff]
     return lines + recompute_lines(result, dry_run)
 
@@ -96,18 +162,6 @@ def recompute_lines(result: Updated, dry_run: bool) -> list[str]:
 def listing(title: str, paths: list[str] | None) -> list[str]:
     """A titled, counted list of paths; nothing for none."""
     return [f"{title} ({len(paths)}):", *(f"  {path}" for path in paths)] if paths else []
-
-
-def unified_diff(path: str, before: bytes, after: bytes) -> str:
-    """A file's change as a unified diff (a/ before, b/ after), every line ending in \\n."""
-    try:
-        old, new = before.decode("utf-8"), after.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"Binary file {path} differs\n"
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-    )
-    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def fleet_name(root: Path, project_dir: Path) -> str:
