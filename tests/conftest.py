@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import other_pythons
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = REPO_ROOT / "template"
 
@@ -30,6 +32,15 @@ HOSTILE_ANSWERS = {
     "description": 'Line one\nline two with """triple""" quotes, \\backslash\\ '
     + " and a long tail" * 30,
 }
+
+
+def pytest_collection_finish(session):
+    other_pythons.start_if_needed(session)  # so that they run beside the rest
+
+
+def pytest_sessionfinish(session):
+    for other in session.config.stash.get(other_pythons.STARTED, {}).values():
+        other.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

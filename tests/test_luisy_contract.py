@@ -7,32 +7,31 @@ copied here). It runs against the installed luisy with the fixes applied as a pr
 them: by importing the library (`-p luisy_directory_tasks`). The running interpreter uses this
 environment (where tests/library runs too, and the project is installed --no-deps, as in
 test_generated_project.py); every other supported Python gets a fresh venv with this
-repository's `test` extra and the project installed (about a minute each with pip's cache).
+repository's `test` extra and the project installed, made and running the library's suite from
+the start of the session (other_pythons.py).
 Missing interpreters or bundle skip these tests, unless LUISY_CONTRACT_REQUIRED=1 (set by
 .ci/run) makes them fail.
 """
 
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests import other_pythons as others
 from tests.conftest import REPO_ROOT, TEMPLATE_DIR
+from tests.other_pythons import CURRENT, SUPPORTED_PYTHONS, run
 
 pytestmark = pytest.mark.slow
 
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 BUNDLE = REPO_ROOT.parent / "shared" / "fixtures" / "luisy-1.4.7.bundle"
 LUISY_TESTS = 140  # in luisy's repository at the 1.4.7 release
 PLUGINS = REPO_ROOT / "tests" / "plugins"
 ANSWERS = {"project_name": "Contract Pipeline"}
 PACKAGE = "contract_pipeline"
-CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def missing(reason):
@@ -40,40 +39,6 @@ def missing(reason):
     if os.environ.get("LUISY_CONTRACT_REQUIRED") == "1":
         pytest.fail(f"{reason} (LUISY_CONTRACT_REQUIRED=1)")
     pytest.skip(reason)
-
-
-def find_python(version):
-    """The newest pyenv Python `version`, else `python<version>` on PATH, else None."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    found = [
-        path
-        for path in pyenv.glob(f"{version}.*/bin/python")
-        if re.fullmatch(rf"{re.escape(version)}\.\d+", path.parent.parent.name)
-    ]
-    if found:
-        return str(max(found, key=lambda path: int(path.parent.parent.name.split(".")[-1])))
-    return shutil.which(f"python{version}")
-
-
-def clean_environment(**extra):
-    """This process's environment without what tests/library set for its own session (its
-    sample project and that project's luigi.cfg), plus `extra`."""
-    left_out = ("SAMPLE_PROJECT", "LUIGI_CONFIG_PATH")
-    return {**{k: v for k, v in os.environ.items() if k not in left_out}, **extra}
-
-
-def run(*command, cwd, env=None):
-    """Run `command`; a venv's python runs as if its venv were activated."""
-    venv = Path(command[0]).parent.parent
-    activated = {"VIRTUAL_ENV": str(venv)} if (venv / "pyvenv.cfg").is_file() else {}
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        env=clean_environment(**activated, **(env or {})),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -97,52 +62,29 @@ def current_python(project):
 
 
 @pytest.fixture(scope="module")
-def other_pythons(project, tmp_path_factory):
-    """{version: python of a venv with the project and its dependencies}, made when first
-    asked, for every other supported version at once. The library's suite starts in each venv
-    as soon as it is made, and runs beside the rest (its time is mostly spent waiting for
-    luisy runs and JVMs); test_library_suite_passes waits for it."""
-    made, suites, folders = {}, {}, []
-
-    def make(version):
-        base = find_python(version)
-        if base is None:
-            missing(f"Python {version} not found under pyenv or on PATH")
-        folder = tmp_path_factory.mktemp(f"venv-{version}")
-        folders.append(folder)
-        python = str(folder / "bin" / "python")
-        for command in (
-            [base, "-m", "venv", str(folder)],
-            [python, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[test]"],
-            [python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".[dev]"],
-        ):
-            result = run(*command, cwd=project)
-            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        log = folder.parent / f"library-suite-{version}.log"
-        with open(log, "w") as output:
-            process = subprocess.Popen(
-                [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/library"],
-                cwd=REPO_ROOT, stdout=output, stderr=subprocess.STDOUT, text=True,
-                env=clean_environment(VIRTUAL_ENV=str(folder)),
-            )  # fmt: skip
-        suites[version] = (process, log)
-        made[version] = python
+def other_pythons(request, project):
+    """{version: python of a venv with this repository's test extra and the project}: each
+    made, and the library's suite started in it, as soon as pytest collected these tests."""
+    started = request.config.stash.get(others.STARTED, None) or others.start(others.OTHERS)
+    request.config.stash[others.STARTED] = started
+    installed = {}
 
     def python_for(version):
-        if not made:
-            for other in SUPPORTED_PYTHONS:
-                if other != CURRENT:
-                    make(other)
-        return made[version]
+        other = started[version]
+        if other.base is None:
+            missing(f"Python {version} not found under pyenv or on PATH")
+        if version not in installed:
+            python = other.ready()
+            result = run(python, "-m", "pip", "install", "-q", "--no-deps", "-e", ".[dev]",
+                         cwd=project)  # fmt: skip
+            assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+            installed[version] = python
+        return installed[version]
 
-    python_for.suites = suites
+    python_for.started = started
     yield python_for
-    for process, _ in suites.values():
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    for folder in folders:  # about 1.3 GB each
-        shutil.rmtree(folder, ignore_errors=True)
+    for other in started.values():
+        other.close()
 
 
 @pytest.fixture(scope="module")
@@ -182,18 +124,18 @@ def test_luisys_own_suite_passes_with_the_layer(python, luisy_suite):
     assert not re.search(r"\b(failed|error|errors|skipped)\b", summary), summary
 
 
-@pytest.mark.parametrize("version", [v for v in SUPPORTED_PYTHONS if v != CURRENT])
+@pytest.mark.parametrize("version", others.OTHERS)
 def test_library_suite_passes(version, other_pythons):
     """On this interpreter tests/library runs in the same session."""
     other_pythons(version)
-    process, log = other_pythons.suites[version]
-    process.wait(timeout=3600)
-    output = log.read_text()
-    assert process.returncode == 0, output[-6000:]
+    other = other_pythons.started[version]
+    other.suite.wait(timeout=3600)
+    output = other.log.read_text()
+    assert other.suite.returncode == 0, output[-6000:]
     assert " passed" in output and " failed" not in output
 
 
-@pytest.mark.parametrize("python", [v for v in SUPPORTED_PYTHONS if v != CURRENT], indirect=True)
+@pytest.mark.parametrize("python", others.OTHERS, indirect=True)
 def test_generated_suite_passes(python, project):
     """On this interpreter test_generated_project.py covers this."""
     result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=project)
