@@ -1,8 +1,12 @@
-"""`scaffold check`: is a project up to date with its template, and what was edited since?"""
+"""`scaffold check`: is a project up to date with its template, and what was edited since?
+
+check runs often (pre-commit, CI): for a project whose remote template has not moved it asks
+git one question and reads the project, so what only rendering needs is imported there."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,11 +24,9 @@ from scaffold.errors import (
 from scaffold.files import file_digest, project_path, read_project_files, same_file_content
 from scaffold.journal import reading_project
 from scaffold.provenance import PENDING_FILE, PROVENANCE_FILE, Provenance, read_provenance
-from scaffold.rendering import project_files
 from scaffold.scratch import private_temp
 from scaffold.sources import remote_head
 from scaffold.user_config import UserConfig, load_user_config
-from scaffold.versions import open_current_template, recorded_render
 
 # The opening or closing line of a conflict block: either one left means it is not resolved.
 _CONFLICT_MARKER = re.compile(rb"^(<{7}|>{7})( |\r?$)", re.MULTILINE)
@@ -105,7 +107,7 @@ def check_project(
     reviewed yet, and the template's own files are what it compares.
     """
     project_dir = Path(project_dir).resolve()
-    config = load_user_config(config_file, default_config)
+    config = functools.cache(lambda: load_user_config(config_file, default_config))
     with private_temp(), reading_project(project_dir):
         return _check(project_dir, template, checkout, directory, config)
 
@@ -115,8 +117,9 @@ def _check(
     template: str | None,
     checkout: str | None,
     directory: str | None,
-    config: UserConfig,
+    config: Callable[[], UserConfig],
 ) -> Status:
+    """The status; `config` reads the user's cookiecutter config, when a template is fetched."""
     provenance = read_provenance(project_dir)
     if template is None and directory is None and _remote_unmoved(provenance, checkout):
         status = Status(
@@ -136,8 +139,10 @@ def _check(
     if provenance.generated is not None:
         _compare_digests(project_dir, provenance.generated, status)
         return status
+    from scaffold.versions import recorded_render
+
     try:
-        with recorded_render(provenance, template, config) as base:
+        with recorded_render(provenance, template, config()) as base:
             _compare(project_dir, base, status)
     except TemplateVersionUnavailable as error:
         status.note = f"cannot tell which files were edited: {error}"
@@ -161,7 +166,9 @@ def _remote_unmoved(provenance: Provenance, checkout: str | None) -> bool:
 
 def _against_current(project_dir, provenance, template, checkout, directory, config) -> Status:
     """The project's status against its template's newest version, fetched."""
-    with open_current_template(provenance, template, checkout, directory, config) as current:
+    from scaffold.versions import open_current_template
+
+    with open_current_template(provenance, template, checkout, directory, config()) as current:
         info = current.info
         outdated = is_outdated(provenance, info.version, current.commit, current.fingerprint)
         return Status(
@@ -188,6 +195,8 @@ def _compare_digests(project_dir: Path, generated: dict[str, str], status: Statu
 
 def _compare(project_dir: Path, base: Path, status: Status) -> None:
     """Compare the project with a rendering of the template, reading both in pieces."""
+    from scaffold.rendering import project_files
+
     _compare_with(
         project_dir,
         {
