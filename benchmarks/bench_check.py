@@ -5,7 +5,8 @@ The bundled template is committed to a fresh git repository; one project is made
 first with the template unchanged, then after a new template commit. The template is reached
 by URL (git+file://), as a remote one is: scaffold asks it for the ref's commit and clones only
 when it moved. The script prints the median of each and their ratio (goal, unchanged template:
-at most 0.5). Needs cruft: `pip install -e '.[bench]'`.
+at most 0.5), and the time of a Typer command that does nothing, the floor under both. Needs
+cruft: `pip install -e '.[bench]'`.
 
     python benchmarks/bench_check.py [--runs 15]
 """
@@ -23,6 +24,17 @@ from pathlib import Path
 from scaffold.templates import bundled_template_dir
 
 NAME = "Bench Project"
+# The floor under any Typer command line (both tools are one): Python, Typer and its parsing
+# of one path argument, and nothing else.
+TYPER_FLOOR = """
+import pathlib, typer
+app = typer.Typer()
+@app.command()
+def check(path: pathlib.Path = pathlib.Path(".")): pass
+@app.command()
+def other(): pass
+app()
+"""
 
 
 def run(command, cwd=None):
@@ -90,6 +102,8 @@ def main():
             print(f"{case:>10}: scaffold check {medians['scaffold'] * 1000:6.0f} ms,"
                   f" cruft check {medians['cruft'] * 1000:6.0f} ms,"
                   f" ratio {ratio:.2f} (goal for an unchanged template: <= 0.5)")  # fmt: skip
+        floor = median_time([sys.executable, "-c", TYPER_FLOOR, "check", scratch], args.runs, 0)
+        print(f"a Typer command that does nothing: {floor * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
