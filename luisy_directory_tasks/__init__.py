@@ -8,8 +8,8 @@ luisy_fixes/) stays cheap and `python -m <package> --help` answers at once.
 One job per submodule: task (DirectoryTask), settings (the [directory_tasks] settings), inputs
 (listing the input folder), manifests (what a task committed), staging (writing aside and
 committing at once), locks, work (the per-file loop), executors (where that loop runs),
-errors, files (the read/write/move helpers), progress, images (reading image files), cli and
-commands (a project's command line).
+errors, files (the read/write/move helpers), progress, images (reading image files), curves
+(reading, resampling and describing curves), cli and commands (a project's command line).
 """
 
 import importlib
@@ -40,6 +40,11 @@ _DEFINED_IN = {
     "view_settings": "images",
     "ImageRefusedError": "images",
     "DEFAULT_MAX_PIXELS": "images",
+    "load_curve": "curves",
+    "resample": "curves",
+    "curve_features": "curves",
+    "CurveRefusedError": "curves",
+    "DEFAULT_MAX_SAMPLES": "curves",
     "main": "cli",
 }
 __all__ = sorted(_DEFINED_IN)
