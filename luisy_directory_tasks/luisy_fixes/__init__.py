@@ -2,12 +2,13 @@
 hashes once (speedups), and make each luisy run one build of directory tasks (builds).
 
 Importing this project's package calls `install()`: the filters for luisy's noise go in at once
-(noise.py), the fixes as soon as luisy is imported (at once if it already is). `apply()`
+(noise.py), the fixes as soon as luisy is imported (at once if it already is), and luisy's
+plotting module waits until it is used (deferred_plots.py). `apply()`
 installs the fixes now.
 """
 
 # The filters go in with this import, before luisy loads.
-from luisy_directory_tasks.luisy_fixes import noise  # noqa: F401
+from luisy_directory_tasks.luisy_fixes import deferred_plots, noise  # noqa: F401
 from luisy_directory_tasks.luisy_fixes.loading import after_luisy_loads
 
 
@@ -22,5 +23,7 @@ def apply():
 
 
 def install():
-    """Have the fixes installed before any code uses luisy, without importing luisy now."""
+    """Have the fixes installed before any code uses luisy, without importing luisy now; and
+    luisy's plotting module loaded only if used (deferred_plots)."""
+    deferred_plots.defer()
     after_luisy_loads(apply)
