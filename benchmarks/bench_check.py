@@ -28,9 +28,10 @@ NAME = "Bench Project"
 # of one path argument, and nothing else.
 TYPER_FLOOR = """
 import pathlib, typer
+from typing import Annotated
 app = typer.Typer()
 @app.command()
-def check(path: pathlib.Path = pathlib.Path(".")): pass
+def check(path: Annotated[pathlib.Path, typer.Argument()] = pathlib.Path(".")): pass
 @app.command()
 def other(): pass
 app()
