@@ -9,6 +9,7 @@ Installed before luisy loads (luisy_fixes.install); once luisy is imported, noth
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 
 MODULE = "luisy.visualize"
 # What luisy itself imports from the module when it loads, without calling it.
@@ -44,16 +45,18 @@ class _StandInLoader:
         return None  # the default module
 
     def exec_module(self, module):
-        real_spec = self.real_spec
+        real_spec, loading = self.real_spec, threading.Lock()
 
         def load():
             """The module, with everything the real one defines (run once, on first use)."""
-            if module.__dict__.pop("__getattr__", None) is not None:
-                real = importlib.util.module_from_spec(real_spec)
-                real_spec.loader.exec_module(real)
-                for name, value in vars(real).items():
-                    if not name.startswith("__"):
-                        setattr(module, name, value)
+            with loading:  # a second caller waits for the first to finish loading
+                if "__getattr__" in vars(module):
+                    real = importlib.util.module_from_spec(real_spec)
+                    real_spec.loader.exec_module(real)
+                    for name, value in vars(real).items():
+                        if not name.startswith("__"):
+                            setattr(module, name, value)
+                    del module.__getattr__
             return module
 
         def stand_in_for(name):
