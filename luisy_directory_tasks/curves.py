@@ -42,8 +42,9 @@ def _read_columns(path):
     if path.lower().endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        _require_columns(pq.read_schema(path).names)
-        return pd.read_parquet(path, columns=list(COLUMNS))
+        parquet = pq.ParquetFile(path)  # opened once: its schema, then the two columns
+        _require_columns(parquet.schema_arrow.names)
+        return parquet.read(columns=list(COLUMNS)).to_pandas()
     # Numbers are parsed by pandas; a column with anything else stays text, for a clear error.
     frame = pd.read_csv(path, usecols=lambda name: name in COLUMNS, na_filter=False)
     _require_columns(frame.columns)
