@@ -5,11 +5,12 @@ This module is the public API (`__all__`); the submodules are the library's own.
 when first used, so that importing this module (which installs the luisy fixes, see
 luisy_fixes/) stays cheap and `python -m <package> --help` answers at once.
 
-One job per submodule: task (DirectoryTask), settings (the [directory_tasks] settings), inputs
+One job per submodule: task (DirectoryTask), after (AfterDirectoryTask, an ordinary task
+after directory tasks), settings (the [directory_tasks] settings), inputs
 (listing the input folder), manifests (what a task committed), staging (writing aside and
 committing at once), locks, work (the per-file loop), executors (where that loop runs),
 errors, files (the read/write/move helpers), progress, images (reading image files), curves
-(reading, resampling and describing curves), cli and commands (a project's command line).
+(reading, resampling and describing curves), parameters (RateParameter), cli and commands (a project's command line).
 """
 
 import importlib
@@ -21,6 +22,7 @@ __version__ = "1.0.0"
 # public name -> the submodule that defines it
 _DEFINED_IN = {
     "DirectoryTask": "task",
+    "AfterDirectoryTask": "after",
     "directory_tasks": "settings",
     "make_directory_output": "luisy_fixes.compat",
     "ManifestTarget": "manifests",
@@ -45,6 +47,7 @@ _DEFINED_IN = {
     "curve_features": "curves",
     "CurveRefusedError": "curves",
     "DEFAULT_MAX_SAMPLES": "curves",
+    "RateParameter": "parameters",
     "main": "cli",
 }
 __all__ = sorted(_DEFINED_IN)

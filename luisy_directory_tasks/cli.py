@@ -1,9 +1,14 @@
 """A project's command line, `python -m <package> samples|run|sheet`: its `__main__.py` calls
-`main(package=__package__)`.
+`main(package=__package__)`, or `main(package=__package__, kind="curves")` for a project over
+curves.
 
 Only argparse is imported up front: `--help` answers at once, and luisy and luigi load when a
-command needs them. The project's tasks are those of `<package>.tasks`; `samples` copies PNG
-files, so `<package>.images.IMAGE_EXTENSIONS` must include ".png" for it.
+command needs them. The project's tasks are those of `<package>.tasks`. For images, `samples`
+copies PNG files, so `<package>.images.IMAGE_EXTENSIONS` must include ".png" for it; for curves
+it writes CSV and Parquet files.
+
+Exit codes: 0 done; 1 the run cannot go on with this input or these settings, or a task failed
+(nothing of it committed); 2 the command line names something that does not exist; 130 Ctrl-C.
 """
 
 import argparse
@@ -14,6 +19,13 @@ import sys
 from pathlib import Path
 
 DEFAULT_WORKING_DIR = "data"
+# What a project reads: one sample file is a ..., the sheet's file and what it shows.
+NOUNS = {"images": "image", "curves": "curve"}
+SHEETS = {"images": "contact-sheet.png", "curves": "curve-sheet.png"}
+SHOWS = {
+    "images": "raw images beside each task's output; rows",
+    "curves": "raw samples against each resampled curve; panels",
+}
 # Options that go on to luisy and luigi; `run --help` names them.
 LUISY_OPTIONS = """\
 further options go to luisy and luigi, e.g.:
@@ -55,8 +67,8 @@ def project_folder(args):
 
 
 def samples(args):
-    """Copy the sample images into the raw folder."""
-    from luisy_directory_tasks.commands.samples import SamplesError, add_samples
+    """Add sample files to the raw folder (files already there are kept)."""
+    from luisy_directory_tasks.commands.samples import SamplesError
 
     raw = project_folder(args) / "raw"
     hint = wrong_folder_hint(args)
@@ -64,11 +76,18 @@ def samples(args):
         print(f"Error: not adding samples to {raw}{hint}", file=sys.stderr)
         return 2
     try:
-        added = add_samples(raw, image_extensions(args.package))
+        if args.kind == "curves":
+            from luisy_directory_tasks.commands.curve_samples import add_curve_samples
+
+            added = add_curve_samples(raw)
+        else:
+            from luisy_directory_tasks.commands.samples import add_samples
+
+            added = add_samples(raw, image_extensions(args.package))
     except SamplesError as error:
         print(f"Error: {error}", file=sys.stderr)
         return 2
-    print(f"Added {len(added)} sample image(s) to {raw}")
+    print(f"Added {len(added)} sample {NOUNS[args.kind]}(s) to {raw}")
     return 0
 
 
@@ -90,16 +109,17 @@ def run(args, words):
         )
         return 1
     if not found:
+        kind = args.kind
         hint = wrong_folder_hint(args) or (
-            f". Put your images there (subfolders are fine), or run `python -m {args.package}"
-            f" samples{working_dir_option(args)}` for sample images"
+            f". Put your {kind} there (subfolders are fine), or run `python -m {args.package}"
+            f" samples{working_dir_option(args)}` for sample {kind}"
         )
-        print(f"Error: no images in {raw}{hint}", file=sys.stderr)
-        return 2
+        print(f"Error: no {kind} in {raw}{hint}; nothing ran", file=sys.stderr)
+        return 1
     from luisy_directory_tasks.commands.logs import show_results_and_problems
 
     show_results_and_problems(args.verbose)  # before luisy loads
-    from luisy_directory_tasks.commands.run import CommandLineError, run_tasks
+    from luisy_directory_tasks.commands.run import CommandLineError, SettingValueError, run_tasks
 
     try:
         return run_tasks(
@@ -111,7 +131,7 @@ def run(args, words):
         )
     except CommandLineError as error:
         print(f"Error: {error}", file=sys.stderr)
-        return 2
+        return 1 if isinstance(error, SettingValueError) else 2
 
 
 def holds_a_file(folder):
@@ -132,7 +152,7 @@ def working_dir_option(args):
 
 
 def sheet(args):
-    """Write a PNG contact sheet: raw images beside every task's output, titled."""
+    """Write a PNG sheet to look at: raw files beside the tasks' outputs, titled."""
     final = project_folder(args) / "final"
     if not final.is_dir():
         hint = wrong_folder_hint(args) or f": run `python -m {args.package} run` first"
@@ -143,24 +163,26 @@ def sheet(args):
     show_results_and_problems()  # before luisy loads: problems only, in this project's format
     from luisy import Config
 
-    from luisy_directory_tasks.commands.sheet import (
-        SheetError,
-        write_contact_sheet,
-    )
+    from luisy_directory_tasks.commands.sheet import SheetError
 
     Config().set_param("working_dir", str(Path(args.working_dir).resolve()))
-    output = args.output or str(Path(args.working_dir) / "contact-sheet.png")
+    if args.kind == "curves":
+        from luisy_directory_tasks.commands.curve_sheet import write_curve_sheet as write
+    else:
+        from luisy_directory_tasks.commands.sheet import write_contact_sheet as write
+    output = args.output or str(Path(args.working_dir) / SHEETS[args.kind])
     try:
-        shown = write_contact_sheet(args.package, output, count=args.count)
+        shown = write(args.package, output, count=args.count)
     except SheetError as error:
         print(f"Error: {error} (`python -m {args.package} run`)", file=sys.stderr)
         return 2
-    print(f"Wrote {output}: raw images beside each task's output; rows: {', '.join(shown)}")
+    print(f"Wrote {output}: {SHOWS[args.kind]}; {', '.join(shown)}")
     return 0
 
 
-def parser(package):
-    """The command line of `package`, built from argparse alone."""
+def parser(package, kind="images"):
+    """The command line of `package`, a project over `kind` ("images" or "curves"), built from
+    argparse alone."""
     main = argparse.ArgumentParser(
         prog=f"python -m {package}",
         description=f"Command line of {package}: samples, run, sheet.",
@@ -193,19 +215,24 @@ def parser(package):
         "--traceback", action="store_true", help="show the stack of a failed task"
     )
     sheet_options = commands.choices["sheet"]
-    sheet_options.add_argument("--count", type=int, default=6, help="rows (default: 6)")
+    count = 6 if kind == "images" else 12
     sheet_options.add_argument(
-        "--output", metavar="PNG", help="file to write (default: <working-dir>/contact-sheet.png)"
+        "--count", type=int, default=count, help=f"files shown (default: {count})"
+    )
+    sheet_options.add_argument(
+        "--output", metavar="PNG", help=f"file to write (default: <working-dir>/{SHEETS[kind]})"
     )
     return main
 
 
-def main(argv=None, *, package):
-    """Parse the command line of the project `package` and run one command; the exit code.
-    Ctrl-C ends it with exit code 130."""
-    command_line = parser(package)
+def main(argv=None, *, package, kind="images"):
+    """Parse the command line of the project `package`, a pipeline over `kind` ("images" or
+    "curves"), and run one command; the exit code. Ctrl-C ends it with exit code 130."""
+    if kind not in NOUNS:
+        raise ValueError(f"kind must be one of {', '.join(NOUNS)}, not {kind!r}")
+    command_line = parser(package, kind)
     args, rest = command_line.parse_known_args(argv)
-    args.package = package
+    args.package, args.kind = package, kind
     if args.command != "run" and rest:
         command_line.error(f"unrecognized arguments: {' '.join(rest)}")
     try:

@@ -113,21 +113,29 @@ def _seconds(column):
     return (nanoseconds - nanoseconds.min()) / 1e9
 
 
+def rate_problem(rate) -> str | None:
+    """Why `rate` cannot be a rate in samples per second, or None for a positive finite number."""
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+        return f"rate must be a positive number of samples per second, not {rate!r}"
+    if not math.isfinite(rate):
+        return f"rate must be finite, not {rate!r}"
+    return None
+
+
 def resample(curve: np.ndarray, rate: float, max_samples: int = DEFAULT_MAX_SAMPLES) -> np.ndarray:
     """`curve` linearly interpolated (as numpy.interp) at t0 + k / rate for k = 0, 1, ... while
     that is at most its last time t_end: float64 (m, 2). Refuses a rate that is not a positive
-    number, and a result of more than `max_samples` samples before making it."""
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-        raise CurveRefusedError(f"rate must be a positive number of samples per second: {rate!r}")
-    if not math.isfinite(rate):
-        raise CurveRefusedError(f"rate must be finite: {rate!r}")
+    number, and a result of more than `max_samples` samples (0: no limit) before making it."""
+    problem = rate_problem(rate)
+    if problem:
+        raise CurveRefusedError(problem)
     start, end = float(curve[0, 0]), float(curve[-1, 0])
     last = math.floor((end - start) * rate)
     while start + (last + 1) / rate <= end:  # floor of a rounded product can be one short
         last += 1
     while last > 0 and start + last / rate > end:
         last -= 1
-    if last + 1 > max_samples:
+    if max_samples and last + 1 > max_samples:
         raise CurveRefusedError(
             f"resampled at {rate} per second this curve ({end - start} s) has {last + 1} samples,"
             f" more than max_samples ({max_samples}); lower the rate or raise max_samples"

@@ -24,6 +24,11 @@ class directory_tasks(luigi.Config):
         default=100_000_000,
         description="Refuse images of more pixels than this before decoding them; 0: no limit.",
     )
+    max_samples = luigi.IntParameter(
+        default=10_000_000,
+        description="Refuse a resampled curve of more samples than this before making it;"
+        " 0: no limit.",
+    )
     executor = luigi.ChoiceParameter(
         default="processes",
         choices=["processes", "spark"],

@@ -85,8 +85,9 @@ def new(
         str | None,
         typer.Option(
             metavar="SOURCE",
-            help="Template: a directory, a zip file, a git URL or an abbreviation (gh:org/repo,"
-            " your own). Default: bundled.",
+            help="Template: 'images' or 'curves' (bundled, see `scaffold templates`), a"
+            " directory, a zip file, a git URL or an abbreviation (gh:org/repo, your own)."
+            " Default: images.",
         ),
     ] = None,
     checkout: Annotated[

@@ -1,4 +1,4 @@
-"""Every released version of the bundled template, kept as zip files inside the package.
+"""Every released version of the bundled templates, kept as zip files inside the package.
 
 `scaffold update` renders a project's old template version from here, offline. A template
 version is released by archiving it: `python -m scaffold.history`. A test fails when the
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError, TemplateVersionUnavailable
-from scaffold.templates import bundled_template_dir, read_template_info
+from scaffold.templates import BUNDLED_KINDS, bundled_template_dir, bundled_templates, read_template_info
 
 HISTORY_DIR = Path(__file__).resolve().parent / "template_history"
 # A fixed timestamp keeps an archive's bytes the same however often it is rebuilt.
@@ -81,10 +81,10 @@ def archive_template(template_dir: Path) -> Path:
 @contextlib.contextmanager
 def open_bundled_version(name: str, version: str) -> Iterator[Path]:
     """Yield a directory holding the bundled template `name` at `version`."""
-    current = read_template_info(bundled_template_dir())
-    if (current.name, current.version) == (name, version):
-        yield current.path
-        return
+    for current in bundled_templates():
+        if (current.name, current.version) == (name, version):
+            yield current.path
+            return
     with tempfile.TemporaryDirectory(prefix="scaffold-old-template-") as folder:
         for relative, content in archived_files(name, version).items():
             target = Path(folder, relative)
@@ -111,13 +111,14 @@ def _open_archive(name: str, version: str) -> Iterator[zipfile.ZipFile]:
 
 
 def main() -> int:
-    """Archive the bundled template's current version (a release step for maintainers)."""
-    try:
-        path = archive_template(bundled_template_dir())
-    except ScaffoldError as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return error.exit_code
-    print(f"Archived the bundled template as {path.name}")
+    """Archive each bundled template's current version (a release step for maintainers)."""
+    for kind in BUNDLED_KINDS:
+        try:
+            path = archive_template(bundled_template_dir(kind))
+        except ScaffoldError as error:
+            print(f"Error: {error}", file=sys.stderr)
+            return error.exit_code
+        print(f"Archived the bundled {kind} template as {path.name}")
     return 0
 
 

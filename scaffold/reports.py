@@ -42,7 +42,8 @@ def template_lines(infos: list[TemplateInfo]) -> list[str]:
 
     lines = []
     for info in infos:
-        lines.append(f"{info.name} (version {info.version})")
+        kind = info.path.name  # a bundled template's folder is its short name
+        lines.append(f"{info.name} (version {info.version}): scaffold new NAME --template {kind}")
         if info.description:
             lines.append(f"  {info.description}")
         for key, default in default_answers(info).items():

@@ -18,7 +18,9 @@ from scaffold.git import GitFailed, checkout_commit, head_commit, remote_commit
 from scaffold.scratch import private_temp
 from scaffold.templates import (
     CONTEXT_FILE,
+    DEFAULT_KIND,
     TemplateInfo,
+    bundled_kind,
     bundled_template_dir,
     fingerprint,
     read_template_info,
@@ -56,12 +58,18 @@ def open_template(
     """Yield a local copy of `template` (bundled, directory, zip or git URL, or an abbreviation
     of the user's cookiecutter `config` for one), cleaned up after. With `directory`, the
     template is the one in that folder of the source, as cookiecutter's `--directory` says."""
-    if template is None or template == BUNDLED:
+    kind = DEFAULT_KIND if template in (None, BUNDLED) else bundled_kind(template)
+    if kind is not None:
+        if template not in (None, BUNDLED) and Path(template).expanduser().exists():
+            raise UsageError(
+                f"--template {template} names a bundled template and also the folder"
+                f" {template}; write --template ./{template} for the folder"
+            )
         if checkout is not None:
             raise UsageError("--checkout needs a git template; the bundled template is not one")
         if directory is not None:
             raise UsageError("--directory needs a template of your own; the bundled one has none")
-        yield TemplateSource(bundled_template_dir(), BUNDLED, None, None)
+        yield TemplateSource(bundled_template_dir(kind), BUNDLED, None, None)
         return
 
     config = config or UserConfig()
@@ -322,7 +330,7 @@ def nested_directory(
     the one chosen with `--set template=NAME` (taken out of `settings`), asked for, or the
     first with `no_input`, as cookiecutter chooses. Recorded as the project's directory, so
     check, update and diff render the same one."""
-    if template is None or template == BUNDLED:
+    if template in (None, BUNDLED) or bundled_kind(template):
         return directory
     with open_template(template, checkout, directory, config) as source:
         context = json.loads((source.directory / CONTEXT_FILE).read_text(encoding="utf-8"))

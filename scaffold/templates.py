@@ -24,16 +24,37 @@ class TemplateInfo:
     named: bool = True  # False: no _template_name, so the name comes from where it was read
 
 
-def bundled_template_dir() -> Path:
-    """Return the template shipped with scaffold, in an installed wheel or a source checkout."""
+# The templates that ship with scaffold: short name (`--template curves`) -> folder in template/.
+BUNDLED_KINDS = ("images", "curves")
+DEFAULT_KIND = "images"
+
+
+def bundled_template_dir(kind: str = DEFAULT_KIND) -> Path:
+    """Return the bundled template `kind` ("images" or "curves"), in an installed wheel or a
+    source checkout."""
+    if kind not in BUNDLED_KINDS:
+        raise TemplateNotFound(
+            f"scaffold bundles no template {kind!r}; its templates are {', '.join(BUNDLED_KINDS)}"
+        )
     package_dir = Path(__file__).resolve().parent
     # Installed wheel: scaffold/template. Source checkout or editable install: ../template.
     for candidate in (package_dir / "template", package_dir.parent / "template"):
-        if (candidate / CONTEXT_FILE).is_file():
-            return candidate
+        if (candidate / kind / CONTEXT_FILE).is_file():
+            return candidate / kind
     raise ScaffoldError(
-        f"the bundled template is missing next to {package_dir}; reinstall luisy-scaffold"
+        f"the bundled template {kind!r} is missing next to {package_dir}; reinstall luisy-scaffold"
     )
+
+
+def bundled_kind(template: str | None) -> str | None:
+    """The bundled template that `template` names: a short name ("curves") or a bundled
+    template's recorded name ("luisy-curves"); None for any other template."""
+    if template in BUNDLED_KINDS:
+        return template
+    for kind in BUNDLED_KINDS:
+        if template == read_template_info(bundled_template_dir(kind)).name:
+            return kind
+    return None
 
 
 def read_template_info(template_dir: Path, source: str | None = None) -> TemplateInfo:
@@ -110,4 +131,4 @@ def fingerprint(template_dir: Path) -> str:
 
 def bundled_templates() -> list[TemplateInfo]:
     """Describe every template that ships with scaffold."""
-    return [read_template_info(bundled_template_dir())]
+    return [read_template_info(bundled_template_dir(kind)) for kind in BUNDLED_KINDS]

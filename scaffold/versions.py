@@ -95,6 +95,8 @@ def open_current_template(
     checkout = checkout or provenance.checkout
     directory = directory or provenance.directory
     where = template or provenance.template_source
+    if where == BUNDLED:  # which bundled template: the one the project names
+        where = provenance.template_name
     with open_template(where, checkout, directory, config) as source:
         info = source.info
         if info.named and info.name != provenance.template_name:

@@ -10,7 +10,8 @@ import pytest
 from tests import other_pythons
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATE_DIR = REPO_ROOT / "template"
+TEMPLATE_DIR = REPO_ROOT / "template" / "images"
+CURVES_TEMPLATE_DIR = REPO_ROOT / "template" / "curves"
 
 # Package names the template must refuse, with a word of the reason it gives.
 BAD_PACKAGE_NAMES = [

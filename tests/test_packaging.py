@@ -30,10 +30,10 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_the_template(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "scaffold/template/cookiecutter.json" in names
-    assert "scaffold/template/hooks/pre_gen_project.py" in names
+    assert "scaffold/template/images/cookiecutter.json" in names
+    assert "scaffold/template/images/hooks/pre_gen_project.py" in names
     assert any(name.endswith("{{cookiecutter.package_name}}/tasks.py") for name in names)
-    assert "scaffold/template/add-task/tests/test_{{task.module}}.py" in names
+    assert "scaffold/template/images/add-task/tests/test_{{task.module}}.py" in names
 
 
 def test_wheel_contains_every_archived_template_version(wheel):
@@ -65,7 +65,7 @@ def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
         text=True,
     )
 
-    assert located.stdout.strip() == str(target / "scaffold" / "template"), located.stderr
+    assert located.stdout.strip() == str(target / "scaffold" / "template" / "images"), located.stderr
     assert result.returncode == 0, result.stderr
     assert (work / "wheel-project" / "src" / "wheel_project" / "tasks.py").is_file()
     check = subprocess.run(

@@ -37,6 +37,11 @@ class CommandLineError(Exception):
     luisy nor luigi takes."""
 
 
+class SettingValueError(CommandLineError):
+    """A setting's value, on the command line or in luigi.cfg, that its parameter refuses: the
+    run cannot go on, and nothing ran."""
+
+
 class UnknownTaskError(CommandLineError):
     """A word on the command line that names no task of this project."""
 
@@ -104,7 +109,19 @@ def refuse_unknown_options(package, task_name, args_luigi):
             parameter.parse(value)
         except ValueError as error:
             option = "--" + dest.replace("_", "-")
-            raise CommandLineError(f"{option} {value!r}: {error}; {see}") from None
+            raise SettingValueError(f"{option} {value!r}: {error}; nothing ran; {see}") from None
+
+
+def refuse_bad_config_values():
+    """SettingValueError for a value in luigi.cfg that its parameter refuses: luigi would fail
+    with a traceback when it makes the task."""
+    for section, _, name, parameter in Register.get_all_params():
+        try:
+            parameter._get_value_from_config(section, name)  # luigi's own lookup and parse
+        except ValueError as error:
+            raise SettingValueError(
+                f"luigi.cfg [{section}] {name}: {error}; fix it there, nothing ran"
+            ) from None
 
 
 class SeveralRoots:
@@ -169,6 +186,7 @@ def run_tasks(package, words, working_dir, verbose=False, traceback=False):
     failed)."""
     Config().set_param("working_dir", str(working_dir))
     tasks = project_tasks(package)
+    refuse_bad_config_values()
     chosen, rest = split_task_names(words, tasks)
     chosen = chosen or [name for name, cls in tasks.items() if is_final(cls)]
     plain_output()

@@ -1,5 +1,6 @@
 """Fixes that let luisy 1.4.7 run on today's Python and libraries (compat) and compute its
-hashes once (speedups), and make each luisy run one build of directory tasks (builds).
+hashes once (speedups), make each luisy run one build of directory tasks (builds), and have
+luisy's one-file targets write all or nothing (atomic_files).
 
 Importing this project's package calls `install()`: the filters for luisy's noise go in at once
 (noise.py), the fixes as soon as luisy is imported (at once if it already is), and luisy's
@@ -14,10 +15,11 @@ from luisy_directory_tasks.luisy_fixes.loading import after_luisy_loads
 
 def apply():
     """Install the fixes into luisy (idempotent); imports luisy."""
-    from luisy_directory_tasks.luisy_fixes import builds, compat, speedups
+    from luisy_directory_tasks.luisy_fixes import atomic_files, builds, compat, speedups
 
     noise.mend_luisy_log_format()
     compat.apply()
+    atomic_files.apply()
     speedups.apply()
     builds.apply()
 

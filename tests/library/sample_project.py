@@ -32,16 +32,16 @@ def _bake():
     folder = Path(tempfile.mkdtemp(prefix="library-tests-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     # The template's local Jinja extensions are imported from its folder.
-    sys.path.insert(0, str(REPO_ROOT / "template"))
+    sys.path.insert(0, str(REPO_ROOT / "template" / "images"))
     try:
         project = cookiecutter(
-            str(REPO_ROOT / "template"),
+            str(REPO_ROOT / "template" / "images"),
             no_input=True,
             output_dir=str(folder),
             extra_context={"project_name": "Sample Pipeline"},
         )
     finally:
-        sys.path.remove(str(REPO_ROOT / "template"))
+        sys.path.remove(str(REPO_ROOT / "template" / "images"))
     _pip("install", "-q", "--no-deps", "--no-build-isolation", "-e", project)
     atexit.register(_pip, "uninstall", "-q", "-y", DISTRIBUTION)
     sys.path.insert(0, str(Path(project) / "src"))

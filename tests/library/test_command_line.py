@@ -82,11 +82,13 @@ def test_from_the_wrong_folder_the_hint_says_where_to_go_and_nothing_is_created(
 ):
     result = run_command(command, cwd=tmp_path)
 
-    assert result.returncode == 2
+    # run: the input is not there (1, as for an empty raw folder); sheet: nothing to show (2)
+    assert result.returncode == (1 if command == "run" else 2)
     layer = "raw" if command == "run" else "final"
+    ran = "; nothing ran" if command == "run" else ""
     assert result.stderr.splitlines() == [
         f"Error: no {missing} in {tmp_path / 'data' / PACKAGE / layer}; this is not the"
-        f" project's folder: run `cd {PROJECT_ROOT}` first"
+        f" project's folder: run `cd {PROJECT_ROOT}` first{ran}"
     ]
     assert list(tmp_path.iterdir()) == []
 
@@ -128,29 +130,30 @@ def test_sheet_before_a_run_creates_no_folders(tmp_path):
 def test_run_without_images_points_to_samples_with_the_same_working_dir(tmp_path):
     result = run_command("run", "--working-dir", tmp_path)
 
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"Error: no images in {tmp_path / PACKAGE / 'raw'}. Put your images there (subfolders"
         f" are fine), or run `python -m {PACKAGE} samples --working-dir {tmp_path}` for sample"
-        " images"
+        " images; nothing ran"
     ]
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
-    ("option", "says"),
+    ("option", "says", "code"),
     [
-        (["--no-such-option"], "unknown option(s) for run: --no-such-option"),
-        (["--directory-tasks-workers", "many"], "--directory-tasks-workers 'many': invalid"),
-        (["--directory-tasks-executor=dask"], "--directory-tasks-executor 'dask': "),
+        (["--no-such-option"], "unknown option(s) for run: --no-such-option", 2),
+        (["--directory-tasks-workers", "many"], "--directory-tasks-workers 'many': invalid", 1),
+        (["--directory-tasks-executor=dask"], "--directory-tasks-executor 'dask': ", 1),
     ],
 )
-def test_an_option_run_does_not_take_is_one_line_naming_it(workspace, option, says):
+def test_an_option_run_does_not_take_is_one_line_naming_it(workspace, option, says, code):
+    """An unknown option is a usage error (2); a value the setting refuses stops the run (1)."""
     (workspace.raw / "a.png").write_bytes(b"")  # run looks for options once raw holds a file
 
     result = run_command("run", "--working-dir", workspace.root, *option)
 
-    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     assert result.stderr.startswith(f"Error: {says}"), result.stderr
     assert result.stderr.count("\n") == 1 and "__main__.py" not in result.stderr
     assert f"python -m {PACKAGE} run --help" in result.stderr

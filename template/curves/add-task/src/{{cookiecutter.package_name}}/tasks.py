@@ -1,0 +1,1 @@
+../../../../images/add-task/src/{{cookiecutter.package_name}}/tasks.py

@@ -1,0 +1,1 @@
+../images/local_extensions.py
