@@ -5,19 +5,29 @@ luigi counts a task complete while its output exists, so a table made before new
 committed upstream would be kept as it is. This task's output carries, as its modification
 time, the modification time its input manifests had when it read them; it is complete only
 while they still have it.
+
+`per_file(function)` keeps each file's result in a JSON file beside the output, so that the
+next run computes only those of files committed since. They are reused only while the output
+they were written with is still there: luisy removes a task's output when its code changes.
 """
 
+import json
+import logging
 import os
 
 import luigi
 import luisy
 
+from luisy_directory_tasks.files import write_text_atomically
 from luisy_directory_tasks.manifests import ManifestTarget
+
+logger = logging.getLogger(__name__)
 
 
 class AfterDirectoryTask(luisy.Task):
     """A luisy task whose input is one or more directory tasks. Read them with
-    `input_files()` and save with `self.write(...)` (luisy's output decorators apply)."""
+    `input_files()` or `per_file(function)` and save with `self.write(...)` (luisy's output
+    decorators apply)."""
 
     _inputs_stamp = None
 
@@ -36,22 +46,80 @@ class AfterDirectoryTask(luisy.Task):
     def input_files(self, target=None):
         """(id, data) of every file committed by the input directory task (or `target`, one of
         several inputs), in the order of its manifest."""
+        source = self._source(target)
+        for entry in source.load()["files"]:
+            yield entry["id"], source.read_file(os.path.join(source.folder, entry["file"]))[1]
+
+    def per_file(self, function, target=None):
+        """[(id, function(data))] for every file committed by the input directory task (or
+        `target`), in the order of its manifest. Results are JSON values (a dict of numbers,
+        say); those of files unchanged since this task's output was last written are reused."""
+        source = self._source(target)
+        name = f"{function.__module__}.{function.__qualname__}"
+        known = self._kept_results(name)
+        results, kept = [], {}
+        for entry in source.load()["files"]:
+            key = list(entry["fingerprint"])  # the committed file's size and mtime_ns
+            before = known.get(entry["file"])
+            if isinstance(before, list) and len(before) == 3 and before[:2] == key:
+                result = before[2]
+            else:
+                path = os.path.join(source.folder, entry["file"])
+                result = function(source.read_file(path)[1])
+            kept[entry["file"]] = [*key, result]
+            results.append((entry["id"], result))
+        self._results = {"function": name, "files": kept}
+        return results
+
+    def write(self, obj):
+        """Write the output (atomically, see luisy_fixes/atomic_files.py), stamp it with the
+        inputs it was made from, and keep the results of `per_file` for the next run."""
+        stamp = self._inputs_stamp if self._inputs_stamp is not None else self.inputs_stamp()
+        results, self._results = self._results, None
+        self._inputs_stamp = None  # luigi reuses task objects: the next run reads afresh
+        super().write(obj)
+        if stamp is None:
+            return
+        os.utime(self.output().path, ns=(stamp, stamp))
+        if results is not None:
+            try:
+                text = json.dumps({"stamp": stamp, **results})
+            except (TypeError, ValueError) as error:  # results that are not JSON: not kept
+                logger.debug("%s: per-file results not kept: %s", self, error)
+                return
+            write_text_atomically(self._results_path(), text)
+
+    _results = None
+
+    def _source(self, target):
         targets = [target] if target is not None else self.manifests()
         if len(targets) != 1:
             raise ValueError("this task has several directory inputs: pass the one to read")
         if self._inputs_stamp is None:
             self._inputs_stamp = self.inputs_stamp()  # before reading: a later commit is seen
-        source = targets[0]
-        for entry in source.load()["files"]:
-            yield entry["id"], source.read_file(os.path.join(source.folder, entry["file"]))[1]
+        return targets[0]
 
-    def write(self, obj):
-        """Write the output (atomically, see luisy_fixes/atomic_files.py) and stamp it with
-        the inputs it was made from."""
-        stamp = self._inputs_stamp if self._inputs_stamp is not None else self.inputs_stamp()
-        super().write(obj)
-        if stamp is not None:
-            os.utime(self.output().path, ns=(stamp, stamp))
+    def _results_path(self):
+        folder, name = os.path.split(self.output().path)
+        return os.path.join(folder, f".{name}.per-file.json")
+
+    def _kept_results(self, function_name):
+        """{committed file: [size, mtime_ns, result]} kept by the run that wrote the output
+        that is there now, with the same function; {} if there is none."""
+        try:
+            output_stamp = os.stat(self.output().path).st_mtime_ns
+            with open(self._results_path(), encoding="utf-8") as handle:
+                kept = json.load(handle)
+        except (OSError, ValueError, RecursionError):
+            return {}
+        if (
+            not isinstance(kept, dict)
+            or kept.get("stamp") != output_stamp
+            or kept.get("function") != function_name
+            or not isinstance(kept.get("files"), dict)
+        ):
+            return {}
+        return kept["files"]
 
     def complete(self):
         """Written, made from the input manifests as they are now, and every task before it

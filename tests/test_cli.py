@@ -53,6 +53,9 @@ def test_templates_lists_variables_with_defaults():
     assert "project_slug = 'my-image-pipeline'  (follows the answers above)" in result.output
     assert "{{" not in result.output
     assert "_reserved_packages" not in result.output
+    assert "luisy-pipeline (version 2.0.0): scaffold new NAME --template images" in result.output
+    assert "luisy-curves (version 1.0.0): scaffold new NAME --template curves" in result.output
+    assert "project_slug = 'my-curve-pipeline'" in result.output
 
 
 def test_new_writes_project_and_prints_next_steps(tmp_path):

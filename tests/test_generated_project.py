@@ -1,4 +1,4 @@
-"""Bake the template, install the project into this environment and run its own checks.
+"""Bake each bundled template, install the project into this environment and run its own checks.
 
 The project is installed with --no-deps: this environment already has what it needs (the `test`
 extra mirrors the generated pyproject.toml, which test_dependencies_are_satisfied checks).
@@ -13,18 +13,27 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.conftest import HOSTILE_ANSWERS, TEMPLATE_DIR
+from tests.conftest import CURVES_TEMPLATE_DIR, HOSTILE_ANSWERS, TEMPLATE_DIR
 
 pytestmark = pytest.mark.slow
 
+# (template, answers): the image template with its defaults and with other answers; the curve
+# template with other answers (its defaults are baked by test_curves_template.py).
 ANSWERS = {
-    "default": {},
-    "non-default": {
-        **HOSTILE_ANSWERS,
-        "project_name": "Tiff Curves",
-        "package_name": "curves_pipeline",
-        "image_extensions": "tif, png",
-    },
+    "images, default": (TEMPLATE_DIR, {}),
+    "images, non-default": (
+        TEMPLATE_DIR,
+        {
+            **HOSTILE_ANSWERS,
+            "project_name": "Tiff Curves",
+            "package_name": "curves_pipeline",
+            "image_extensions": "tif, png",
+        },
+    ),
+    "curves, non-default": (
+        CURVES_TEMPLATE_DIR,
+        {**HOSTILE_ANSWERS, "project_name": "Bench Runs", "package_name": "bench_runs"},
+    ),
 }
 
 
@@ -36,7 +45,8 @@ def run(*command, cwd):
 
 @pytest.fixture(scope="module", params=sorted(ANSWERS))
 def installed_project(request, cookies_session):
-    result = cookies_session.bake(template=str(TEMPLATE_DIR), extra_context=ANSWERS[request.param])
+    template, answers = ANSWERS[request.param]
+    result = cookies_session.bake(template=str(template), extra_context=answers)
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
     name = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"][

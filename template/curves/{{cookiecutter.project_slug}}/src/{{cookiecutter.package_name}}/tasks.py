@@ -69,8 +69,9 @@ class Resampled(DirectoryTask):
 @luisy.csv_output
 class Features(AfterDirectoryTask):
     """One row of features per curve, sorted by id, in final/Features.csv: an ordinary task
-    after a directory task, run again whenever ToFrame commits new curves."""
+    after a directory task, run again whenever ToFrame commits new curves (a rerun computes
+    the rows of those alone)."""
 
     def run(self):
-        rows = [{"id": id_, **features(curve)} for id_, curve in self.input_files()]
+        rows = [{"id": id_, **row} for id_, row in self.per_file(features)]
         self.write(pd.DataFrame(rows, columns=FEATURE_COLUMNS).sort_values("id"))
