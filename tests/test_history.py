@@ -1,4 +1,4 @@
-"""The bundled template's released versions, archived inside the package."""
+"""The bundled templates' released versions, archived inside the package."""
 
 import shutil
 
@@ -7,16 +7,17 @@ import pytest
 from scaffold.errors import ScaffoldError
 from scaffold.history import archive_path, archive_template, archived_files, template_files
 from scaffold.templates import read_template_info
-from tests.conftest import TEMPLATE_DIR
+from tests.conftest import CURVES_TEMPLATE_DIR, TEMPLATE_DIR
 
 
-def test_bundled_template_matches_the_archive_of_its_version():
+@pytest.mark.parametrize("template", [TEMPLATE_DIR, CURVES_TEMPLATE_DIR], ids=["images", "curves"])
+def test_bundled_template_matches_the_archive_of_its_version(template):
     """Fails when the template changed without a new _template_version: projects made
     before the change could no longer be compared with, or updated from, their version.
     After raising the version, archive it with `python -m scaffold.history`."""
-    info = read_template_info(TEMPLATE_DIR)
+    info = read_template_info(template)
 
-    assert archived_files(info.name, info.version) == template_files(TEMPLATE_DIR)
+    assert archived_files(info.name, info.version) == template_files(template)
 
 
 def test_a_released_version_cannot_be_archived_again_with_other_content(tmp_path):

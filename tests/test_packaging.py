@@ -36,6 +36,17 @@ def test_wheel_contains_the_template(wheel):
     assert "scaffold/template/images/add-task/tests/test_{{task.module}}.py" in names
 
 
+def test_wheel_holds_the_curves_template_with_its_shared_files_as_files(wheel):
+    """The curves template shares two files with the image template as symbolic links in the
+    repository; the wheel holds their content."""
+    archive = zipfile.ZipFile(wheel)
+    shared = "local_extensions.py"
+    assert archive.read(f"scaffold/template/curves/{shared}") == (
+        REPO_ROOT / "template" / "images" / shared
+    ).read_bytes()
+    assert "scaffold/template/curves/cookiecutter.json" in archive.namelist()
+
+
 def test_wheel_contains_every_archived_template_version(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     archived = sorted(p.name for p in (REPO_ROOT / "scaffold" / "template_history").glob("*.zip"))
@@ -76,3 +87,13 @@ def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
         text=True,
     )
     assert check.returncode == 0 and "up to date" in check.stdout, check.stdout + check.stderr
+    curves = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "Wheel Curves", "--template", "curves",
+         "--no-input"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert curves.returncode == 0, curves.stderr
+    assert (work / "wheel-curves" / "src" / "wheel_curves" / "curves.py").is_file()
