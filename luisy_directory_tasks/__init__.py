@@ -10,7 +10,8 @@ after directory tasks), settings (the [directory_tasks] settings), inputs
 (listing the input folder), manifests (what a task committed), staging (writing aside and
 committing at once), locks, work (the per-file loop), executors (where that loop runs),
 errors, files (the read/write/move helpers), progress, images (reading image files), curves
-(reading, resampling and describing curves), parameters (RateParameter), cli and commands (a project's command line).
+(reading, resampling and describing curves), parameters (RateParameter), cli and commands (a
+project's command line).
 """
 
 import importlib

@@ -176,7 +176,7 @@ def sheet(args):
     except SheetError as error:
         print(f"Error: {error} (`python -m {args.package} run`)", file=sys.stderr)
         return 2
-    print(f"Wrote {output}: {SHOWS[args.kind]}; {', '.join(shown)}")
+    print(f"Wrote {output}: {SHOWS[args.kind]}: {', '.join(shown)}")
     return 0
 
 

@@ -202,7 +202,7 @@ def test_samples_run_and_sheet(project, tmp_path):
     sheet = command(project, "sheet", "--working-dir", tmp_path)
 
     assert sheet.returncode == 0, sheet.stderr
-    shown = sheet.stdout.strip().split("; ")[-1].split(", ")
+    shown = sheet.stdout.strip().split(": ")[-1].split(", ")
     assert len(shown) == 12 and "bench-b/night/curve-023" in shown
     with Image.open(tmp_path / "curve-sheet.png") as picture:
         assert picture.format == "PNG" and picture.width > 800

@@ -100,3 +100,24 @@ def test_answers_with_quotes_cannot_inject_code(tmp_path):
 )
 def test_emails(email, valid):
     assert (load_hook().validate(answers(email=email)) == []) is valid
+
+
+def test_the_curves_hook_has_the_same_rules_without_image_extensions():
+    """Each template carries its own hook (cookiecutter runs the rendered template's): the
+    curves template's keeps every rule but the one about image extensions."""
+    from tests.conftest import CURVES_TEMPLATE_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "curves_pre_gen_project", CURVES_TEMPLATE_DIR / "hooks" / "pre_gen_project.py"
+    )
+    curves = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(curves)
+    reserved = json.loads((CURVES_TEMPLATE_DIR / "cookiecutter.json").read_text())
+    good = {"project_slug": "runs", "package_name": "runs", "email": ""}
+    good["_reserved_packages"] = reserved["_reserved_packages"]
+
+    assert curves.validate(good) == []
+    for package, problem in [*BAD_PACKAGE_NAMES, ("pandas", "dependency")]:
+        problems = curves.validate({**good, "package_name": package})
+        assert len(problems) == 1 and problem in problems[0], package
+    assert curves.validate({**good, "project_slug": "../evil"})

@@ -5,15 +5,13 @@ import logging
 import math
 import os
 
-import numpy as np
-
 from luisy_directory_tasks.commands.sheet import (
     SheetError,
     counts_line,
-    evenly_spaced,
     read_or_say_why,
-    tasks_with_results,
+    results_to_show,
 )
+from luisy_directory_tasks.files import load_array
 
 logger = logging.getLogger(__name__)
 COLUMNS = 4
@@ -30,31 +28,22 @@ def write_curve_sheet(package, output, count=12):
     Uses luisy's configured working dir, like the tasks do; writes nothing else. An output that
     cannot be read is a panel saying why, and a warning; nothing readable at all: SheetError.
     """
-    from luisy_directory_tasks.manifests import ManifestTarget
-
-    tasks = tasks_with_results(package)
-    readers = [task for task in tasks if not isinstance(task.input(), ManifestTarget)]
-    if not readers:
-        raise SheetError("no results yet: run the pipeline first")
-    tasks = [readers[0], *(task for task in tasks if task is not readers[0])]
-    manifests = [task.output().load() for task in tasks]
-    columns = [{entry["id"]: entry["file"] for entry in m["files"]} for m in manifests]
-    chosen = evenly_spaced([i for i in columns[0] if all(i in c for c in columns[1:])], count)
-    if not chosen:
-        raise SheetError("no file has a result in every task yet: run the pipeline first")
+    shown = results_to_show(package, count)
+    tasks, chosen = shown.tasks, shown.chosen
+    columns = list(shown.files.values())
     panels, skipped = [], []
     for id_ in chosen:
         arrays = []
         for task, files in zip(tasks, columns, strict=True):
             path = os.path.join(task.output().folder, files[id_])
-            arrays.append(read_or_say_why(lambda p=path: np.load(p, allow_pickle=False), path, skipped))
+            arrays.append(read_or_say_why(lambda p=path: load_array(p), path, skipped))
         panels.append(arrays)
     if all(not any(is_curve(item) for item in arrays) for arrays in panels):
         raise SheetError(f"nothing could be shown: {'; '.join(skipped) or 'no curves'}")
     for reason in skipped:
         logger.warning("Sheet: not shown: %s", reason)
     names = [task.get_task_family() for task in tasks]
-    figure = draw(panels, chosen, names, counts_line(manifests))
+    figure = draw(panels, chosen, names, counts_line(shown.manifests))
     folder, name = os.path.split(os.path.abspath(output))
     os.makedirs(folder, exist_ok=True)
     partial = os.path.join(folder, f".{name}.partial.png")

@@ -7,6 +7,7 @@ drawn as a line plot (1-D) or named by its shape and dtype, and a file that cann
 a panel saying why.
 """
 
+import dataclasses
 import logging
 import os
 
@@ -171,6 +172,42 @@ def read_or_say_why(read, path, skipped):
     return f"{os.path.basename(path)}:\n{reason}"
 
 
+@dataclasses.dataclass
+class Shown:
+    """What a sheet shows: the first task that reads the raw files (`reader`), then every
+    directory task with results in the order defined (`tasks`, the reader first), their
+    manifests, {task name: {id: committed file}} and the ids chosen."""
+
+    reader: object
+    tasks: list
+    manifests: list
+    files: dict
+    chosen: list
+
+
+def results_to_show(package, count):
+    """Shown for `count` ids spread evenly over those with a result in every directory task
+    of the project `package`; SheetError when there are none yet."""
+    from luisy_directory_tasks.manifests import ManifestTarget
+
+    tasks = tasks_with_results(package)
+    readers = [task for task in tasks if not isinstance(task.input(), ManifestTarget)]
+    if not readers:
+        raise SheetError("no results yet: run the pipeline first")
+    tasks = [readers[0], *(task for task in tasks if task is not readers[0])]
+    manifests = [task.output().load() for task in tasks]
+    files = {
+        task.get_task_family(): {entry["id"]: entry["file"] for entry in manifest["files"]}
+        for task, manifest in zip(tasks, manifests, strict=True)
+    }
+    first = files[tasks[0].get_task_family()]
+    ids = [id_ for id_ in first if all(id_ in task_files for task_files in files.values())]
+    chosen = evenly_spaced(ids, count)
+    if not chosen:
+        raise SheetError("no file has a result in every task yet: run the pipeline first")
+    return Shown(readers[0], tasks, manifests, files, chosen)
+
+
 def write_contact_sheet(package, output, count=6, tile=160):
     """Write a sheet of `count` raw images beside every directory task's output of the
     project `package`; return the ids shown.
@@ -178,23 +215,10 @@ def write_contact_sheet(package, output, count=6, tile=160):
     Uses luisy's configured working dir, like the tasks do; writes nothing else. A file that
     cannot be read is a panel saying why, and a warning; nothing readable at all: SheetError.
     """
-    from luisy_directory_tasks.manifests import ManifestTarget
-
-    tasks = tasks_with_results(package)
-    readers = [task for task in tasks if not isinstance(task.input(), ManifestTarget)]
-    if not readers:
-        raise SheetError("no results yet: run the pipeline first")
-    raw_folder = readers[0].input().folder
-    manifests = {task.get_task_family(): task.output().load() for task in tasks}
-    sources = {entry["id"]: entry["source"] for entry in readers[0].output().load()["files"]}
-    columns = {
-        name: {entry["id"]: entry["file"] for entry in manifest["files"]}
-        for name, manifest in manifests.items()
-    }
-    shown = [id_ for id_ in sources if all(id_ in files for files in columns.values())]
-    chosen = evenly_spaced(shown, count)
-    if not chosen:
-        raise SheetError("no file has a result in every task yet: run the pipeline first")
+    shown = results_to_show(package, count)
+    tasks, columns, chosen = shown.tasks, shown.files, shown.chosen
+    raw_folder = shown.reader.input().folder
+    sources = {entry["id"]: entry["source"] for entry in shown.manifests[0]["files"]}
     settings = view_settings()
     rows, skipped = [], []
     for id_ in chosen:
@@ -208,9 +232,7 @@ def write_contact_sheet(package, output, count=6, tile=160):
         raise SheetError(f"nothing could be shown: {'; '.join(skipped)}")
     for reason in skipped:
         logger.warning("Sheet: not shown: %s", reason)
-    sheet = compose(
-        rows, chosen, ["raw", *columns], counts_line(list(manifests.values())), tile=tile
-    )
+    sheet = compose(rows, chosen, ["raw", *columns], counts_line(shown.manifests), tile=tile)
     folder, name = os.path.split(os.path.abspath(output))
     os.makedirs(folder, exist_ok=True)
     partial = os.path.join(folder, f".{name}.partial.png")
