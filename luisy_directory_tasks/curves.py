@@ -24,16 +24,45 @@ class CurveRefusedError(ValueError):
 def load_curve(path: str) -> np.ndarray:
     """The curve in the CSV or Parquet file at `path` as a float64 array (n, 2), sorted by
     time; CurveRefusedError says what is wrong with a file that holds none."""
-    frame = _read_columns(path)
-    if len(frame) < 2:
-        raise CurveRefusedError(f"a curve needs at least 2 samples, this file has {len(frame)}")
-    curve = np.column_stack([_seconds(frame["time"]), _numbers(frame["value"], "value")])
+    curve = None if path.lower().endswith(".parquet") else _csv_of_numbers(path)
+    if curve is None:  # anything else is read by pandas and checked entry by entry
+        frame = _read_columns(path)
+        if len(frame) < 2:
+            raise CurveRefusedError(f"a curve needs at least 2 samples, this file has {len(frame)}")
+        curve = np.column_stack([_seconds(frame["time"]), _numbers(frame["value"], "value")])
+    if (np.diff(curve[:, 0]) > 0).all():  # sorted, as most files are
+        return curve
     curve = curve[np.argsort(curve[:, 0], kind="stable")]
     repeated = np.flatnonzero(np.diff(curve[:, 0]) == 0)
     if repeated.size:
         time = float(curve[repeated[0], 0])
         raise CurveRefusedError(f"two samples at the same time ({time!r} s)")
     return curve
+
+
+def _csv_of_numbers(path):
+    """The columns time and value of a CSV file that holds at least 2 rows of finite numbers
+    in them, as float64 (n, 2), read by pyarrow (twice as fast as pandas on a small file);
+    None for any other file."""
+    import pyarrow as pa
+    from pyarrow import csv
+
+    try:
+        table = csv.read_csv(
+            path,
+            read_options=csv.ReadOptions(use_threads=False),  # workers are the parallelism
+            convert_options=csv.ConvertOptions(include_columns=list(COLUMNS)),
+        )
+    except pa.ArrowException:
+        return None
+    if table.num_columns != len(COLUMNS) or table.num_rows < 2:
+        return None
+    columns = [table.column(name) for name in COLUMNS]
+    numeric = all(pa.types.is_integer(c.type) or pa.types.is_floating(c.type) for c in columns)
+    if not numeric or any(column.null_count for column in columns):
+        return None
+    curve = np.column_stack([column.to_numpy().astype(np.float64) for column in columns])
+    return curve if np.isfinite(curve).all() else None
 
 
 def _read_columns(path):

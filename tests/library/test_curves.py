@@ -113,3 +113,31 @@ def test_features_of_a_curve():
         "n": 3, "start": 1.0, "end": 4.0, "duration": 3.0, "min": 2.0, "max": 9.0,
         "mean": 5.0, "std": pytest.approx(np.std([2.0, 4.0, 9.0])),
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "time,value\n0,1\n1,2\n2,0\n",
+        "value,time,note\n1e-3,0.5,a\n-2.5E2,0.25,b\n7,10,c\n",  # unsorted, exponents
+        "time,value\n1.0000000000000002,0.1\n2.675,0.3333333333333333\n",
+    ],
+)
+def test_a_csv_of_plain_numbers_reads_as_pandas_reads_it(tmp_path, text):
+    """Plain numbers are read by pyarrow, anything else by pandas: the same curve either way."""
+    path = write_csv(tmp_path / "c.csv", text)
+    frame = pd.read_csv(path)
+    expected = frame[["time", "value"]].sort_values("time").to_numpy(dtype=np.float64)
+
+    np.testing.assert_array_equal(load_curve(path), expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["time,value\n0,1\n1,\n", "time,value\n0,1\n1,nan\n", "time,value\n0,true\n1,false\n"],
+)
+def test_a_csv_the_fast_reader_does_not_take_is_still_refused_with_its_reason(tmp_path, text):
+    path = write_csv(tmp_path / "c.csv", text)
+
+    with pytest.raises(CurveRefusedError, match="value in row"):
+        load_curve(path)
