@@ -11,6 +11,7 @@ next run computes only those of files committed since. They are reused only whil
 they were written with is still there: luisy removes a task's output when its code changes.
 """
 
+import functools
 import json
 import logging
 import os
@@ -18,10 +19,20 @@ import os
 import luigi
 import luisy
 
+from luisy_directory_tasks.executors import open_executor
 from luisy_directory_tasks.files import write_text_atomically
 from luisy_directory_tasks.manifests import ManifestTarget
+from luisy_directory_tasks.settings import directory_tasks
 
 logger = logging.getLogger(__name__)
+# Fewer files than this are read in this process: starting workers would cost more.
+IN_PROCESS_BELOW = 128
+
+
+def apply_to_files(function, source, todo):
+    """[(index, function(data))] for each (index, path) of `todo`, read from `source` (run in
+    a worker)."""
+    return [(index, function(source.read_file(path)[1])) for index, path in todo]
 
 
 class AfterDirectoryTask(luisy.Task):
@@ -57,19 +68,36 @@ class AfterDirectoryTask(luisy.Task):
         source = self._source(target)
         name = f"{function.__module__}.{function.__qualname__}"
         known = self._kept_results(name)
-        results, kept = [], {}
-        for entry in source.load()["files"]:
-            key = list(entry["fingerprint"])  # the committed file's size and mtime_ns
+        entries = source.load()["files"]
+        results, todo = [None] * len(entries), []
+        for index, entry in enumerate(entries):
             before = known.get(entry["file"])
-            if isinstance(before, list) and len(before) == 3 and before[:2] == key:
-                result = before[2]
+            # the committed file's size and mtime_ns, as when the result was kept
+            if (
+                isinstance(before, list)
+                and len(before) == 3
+                and before[:2] == list(entry["fingerprint"])
+            ):
+                results[index] = before[2]
             else:
-                path = os.path.join(source.folder, entry["file"])
-                result = function(source.read_file(path)[1])
-            kept[entry["file"]] = [*key, result]
-            results.append((entry["id"], result))
+                todo.append((index, os.path.join(source.folder, entry["file"])))
+        for index, result in self._compute(function, source, todo):
+            results[index] = result
+        kept = {}
+        for entry, result in zip(entries, results, strict=True):
+            kept[entry["file"]] = [*entry["fingerprint"], result]  # the key the next run checks
         self._results = {"function": name, "files": kept}
-        return results
+        return [(entry["id"], result) for entry, result in zip(entries, results, strict=True)]
+
+    def _compute(self, function, source, todo):
+        """(index, function(data)) for each (index, path) of `todo`: on the directory tasks'
+        executor when there are many, here when a pool would cost more than it saves."""
+        work = functools.partial(apply_to_files, function, source)
+        if len(todo) < IN_PROCESS_BELOW:
+            return work(todo)
+        executor = open_executor(directory_tasks())
+        chunk_size = max(1, min(executor.max_chunk, len(todo) // (4 * executor.slots)))
+        return [pair for chunk in executor.map_chunks(work, todo, chunk_size) for pair in chunk]
 
     def write(self, obj):
         """Write the output (atomically, see luisy_fixes/atomic_files.py), stamp it with the

@@ -105,3 +105,69 @@ def test_one_file_targets_write_whole_files_and_leave_nothing_beside(tmp_path, n
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"out.{name.lower()}"]
     read = target.read()
     assert read.equals(value) if name == "CSVTarget" else read == value
+
+
+CALLS = "AFTER_TEST_CALLS"
+
+
+def channel_count(array):
+    """The number of channels of an image; each call leaves a line in the file $CALLS names,
+    from whichever process makes it."""
+    with open(os.environ[CALLS], "a", encoding="utf-8") as log:
+        log.write("call\n")
+    return {"channels": 1 if array.ndim == 2 else int(array.shape[2])}
+
+
+@luisy.final
+@luisy.requires(ToNumpy)
+@luisy.csv_output
+class Channels(AfterDirectoryTask):
+    """One row per image: its number of channels."""
+
+    def run(self):
+        rows = [{"id": id_, **row} for id_, row in self.per_file(channel_count)]
+        self.write(pd.DataFrame(rows))
+
+
+@pytest.fixture
+def calls(tmp_path, monkeypatch):
+    log = tmp_path / "calls.log"
+    monkeypatch.setenv(CALLS, str(log))
+    return lambda: len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.mark.parametrize("in_pool", [False, True], ids=["here", "in-the-pool"])
+def test_per_file_computes_only_new_files_until_the_output_is_removed(
+    workspace, calls, monkeypatch, in_pool
+):
+    if in_pool:  # the executor's workers compute the results, in chunks
+        monkeypatch.setattr("luisy_directory_tasks.after.IN_PROCESS_BELOW", 1)
+    for seed, channels in enumerate((1, 3, 4)):
+        write_image(workspace.raw / f"i{seed}{EXT}", gradient(channels=channels, seed=seed))
+    assert build(Channels()).scheduling_succeeded
+    assert calls() == 3
+
+    write_image(workspace.raw / "more" / f"j{EXT}", gradient(channels=3))
+    assert build(Channels()).scheduling_succeeded
+
+    assert calls() == 4  # the three others were kept
+    table = pd.read_csv(Channels().output().path).to_dict("list")
+    assert table == {"id": ["i0", "i1", "i2", "more/j"], "channels": [1, 3, 4, 3]}
+    Channels().output().remove()  # as luisy does when the task's code changed
+    assert build(Channels()).scheduling_succeeded
+    assert calls() == 8
+    assert pd.read_csv(Channels().output().path).to_dict("list") == table
+
+
+def test_kept_results_of_another_output_or_a_damaged_file_are_not_used(workspace, calls):
+    write_image(workspace.raw / f"a{EXT}", gradient())
+    assert build(Channels()).scheduling_succeeded
+    folder, name = os.path.split(Channels().output().path)
+    kept = os.path.join(folder, f".{name}.per-file.json")
+    with open(kept, "w", encoding="utf-8") as handle:
+        handle.write('{"stamp": 1, "files": [')  # cut short
+
+    write_image(workspace.raw / f"b{EXT}", gradient(seed=1))
+    assert build(Channels()).scheduling_succeeded
+
+    assert calls() == 3  # a, then a and b again: nothing was taken from the damaged file
