@@ -40,7 +40,8 @@ class AfterDirectoryTask(luisy.Task):
     `input_files()` or `per_file(function)` and save with `self.write(...)` (luisy's output
     decorators apply)."""
 
-    _inputs_stamp = None
+    _inputs_stamp = None  # the input manifests' stamp when this run first read them
+    _results = None  # what per_file computed in this run, kept when the output is written
 
     def manifests(self):
         """The ManifestTargets among this task's inputs."""
@@ -116,8 +117,6 @@ class AfterDirectoryTask(luisy.Task):
                 logger.debug("%s: per-file results not kept: %s", self, error)
                 return
             write_text_atomically(self._results_path(), text)
-
-    _results = None
 
     def _source(self, target):
         targets = [target] if target is not None else self.manifests()
