@@ -123,6 +123,35 @@ def survey_input(target, again=False):
         return folder_survey(target, again)
 
 
+# id(a survey or a manifest's files) -> (it, the fingerprints found in it)
+_found = {}
+
+
+def found_fingerprints(target, again=False):
+    """{relative path: fingerprint} of every file of an input, read or not, as survey_input
+    finds them; made once for each look at a folder (see folder_survey) and each version of a
+    manifest, since a run asks several times."""
+    if isinstance(target, ManifestTarget):
+        source = target.load()["files"]  # the same list for one version of the manifest
+
+        def make():
+            return {entry["file"]: tuple(entry["fingerprint"]) for entry in source}
+    else:
+        source = folder_survey(target, again)  # the same pair for one look at the folder
+
+        def make():
+            return {path: mark for path, mark, _ in source[0] + source[1]}
+
+    known = _found.get(id(source))
+    if known and known[0] is source:
+        return known[1]
+    if len(_found) >= 8:
+        _found.clear()
+    with collector_paused():
+        _found[id(source)] = (source, make())
+    return _found[id(source)][1]
+
+
 def refuse_output_collisions(files, folder, suffix=".npy"):
     """Raise IdCollisionError when one file's output would be a folder of another's output
     (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""

@@ -272,6 +272,23 @@ def recorded_sources(manifest):
     return _recorded[id(manifest)][1]
 
 
+# (id(manifest), id(found)) -> (manifest, found, whether the one records exactly the other)
+_compared = {}
+
+
+def records_exactly(manifest, found):
+    """True when `manifest` accounts for exactly the input files `found` ({path: fingerprint}),
+    compared once for the same two objects (neither may be modified)."""
+    key = (id(manifest), id(found))
+    known = _compared.get(key)
+    if known and known[0] is manifest and known[1] is found:
+        return known[2]
+    if len(_compared) >= 8:
+        _compared.clear()
+    _compared[key] = (manifest, found, recorded_sources(manifest) == found)
+    return _compared[key][2]
+
+
 def _recorded_sources(manifest):
     with collector_paused():
         recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}

@@ -27,15 +27,15 @@ from luisy_directory_tasks.errors import (
 from luisy_directory_tasks.executors import open_executor
 from luisy_directory_tasks.files import NUMPY_FILES
 from luisy_directory_tasks.inputs import (
+    found_fingerprints,
     input_files,
-    survey_input,
 )
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
     MANIFEST_VERSION,
     ManifestTarget,
     read_generation,
-    recorded_sources,
+    records_exactly,
     source_record,
 )
 from luisy_directory_tasks.progress import Progress
@@ -121,12 +121,12 @@ class DirectoryTask(luisy.Task):
         generation = read_generation(target.folder)  # before the listing it goes with
         meanwhile = generation != self.generation_seen()
         try:
-            read, unread = survey_input(self.input(), again=meanwhile)
+            found = found_fingerprints(self.input(), again=meanwhile)
         except (OSError, ValueError, KeyError, UnlistableFolderError):
             return False  # run() looks again and reports what is wrong
         if meanwhile:
             self.generation_seen(generation)
-        return self.accounts_for(target.load(), {path: mark for path, mark, _ in read + unread})
+        return self.accounts_for(target.load(), found)
 
     def accounts_for(self, manifest, found):
         """True when the committed `manifest` records exactly the input files `found` ({path:
@@ -134,7 +134,7 @@ class DirectoryTask(luisy.Task):
         retries the files a lenient run skipped)."""
         if manifest["skipped"] and not directory_tasks().lenient:
             return False
-        return found is None or recorded_sources(manifest) == found
+        return found is None or records_exactly(manifest, found)
 
     def run(self):
         """Write the output while holding its lock (and a shared lock on a directory task's

@@ -144,7 +144,7 @@ def test_run_wrapper_without_images_says_where_to_put_them(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 2
+    assert result.returncode == 1  # the run cannot go on: nothing to read
     assert str(tmp_path / "data" / PACKAGE / "raw") in result.stderr
     assert "samples" in result.stderr
 
