@@ -233,9 +233,15 @@ class ManifestTarget(LocalTarget):
 
     def write(self, manifest):
         """Write `manifest` so that readers see the earlier one or this one, never a part; it
-        is not parsed again in this process (hold the task's lock)."""
+        is not parsed again in this process (hold the task's lock, and call it only once the
+        files it lists are in place)."""
         write_text_atomically(self.path, manifest_text(manifest))
-        _known[self.path] = (_version(self.path), manifest)
+        version = _version(self.path)
+        _known[self.path, self.output_format.suffix] = (version, manifest)
+        # The commit that writes a manifest has just put its files in place: the rest of this
+        # build (builds.py) need not walk the folder to see them there.
+        key = ("listed files there", self.path, version, manifest.get("generation"))
+        looked_up(key, lambda: True, again=True)
 
     def remove(self):
         """Remove the manifest first (the task is then incomplete), then its folder; waits

@@ -128,3 +128,28 @@ def test_a_process_that_ran_luisy_ends_without_the_last_full_collection(workspac
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("frozen at exit: True")
+
+
+def test_a_commit_neither_parses_its_manifest_again_nor_walks_its_folder(workspace, monkeypatch):
+    """In the build that commits a manifest, the manifest written is the one read, and its
+    files are known to be there; another process's commit is read and checked."""
+    from luisy_directory_tasks import manifests
+
+    write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
+    assert build(ToNumpy()).scheduling_succeeded
+    target = ToNumpy().output()
+    committed = target.load()
+    walks = []
+    monkeypatch.setattr(
+        manifests.ManifestTarget, "_listed_files_there", lambda self, m: walks.append(m) or True
+    )
+    with builds.one_build():
+        target.write(committed)  # as a commit does, once the files are in place
+        assert target.load() is committed
+        assert target.exists() and walks == []
+
+    with open(target.path, encoding="utf-8") as handle:
+        text = handle.read()
+    with open(target.path, "w", encoding="utf-8") as handle:  # as another process commits
+        handle.write(text)
+    assert target.load() is not committed and target.load() == committed
