@@ -65,15 +65,12 @@ pd.DataFrame(rows).sort_values("id").to_csv(os.path.join(out, "features.csv"), i
 
 
 def measure(command, cwd=None):
-    """bench_pipeline.measure after writing out what earlier steps left in the page cache:
-    each measurement pays for its own writes only (file writes dominate on some disks)."""
-    os.sync()
-    return bench_pipeline.measure(command, cwd=cwd)
+    """bench_pipeline.measure after os.sync() (file writes dominate on some disks)."""
+    return bench_pipeline.measure(command, cwd=cwd, sync=True)
 
 
-def median_run(command, cwd=None, runs=3):
-    """The median by wall time of `runs` measurements."""
-    return sorted(measure(command, cwd=cwd) for _ in range(runs))[runs // 2]
+def median_run(command, cwd=None):
+    return bench_pipeline.median_run(command, cwd=cwd, sync=True)
 
 
 def add_curves(raw, start, count, samples, seed=0):

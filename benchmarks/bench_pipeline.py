@@ -154,8 +154,11 @@ def resident(process):
     return getattr(info, "pss", info.rss)
 
 
-def measure(command, cwd=None, env=None):
-    """Run `command`; return (wall seconds, peak MB of it and its children)."""
+def measure(command, cwd=None, env=None, sync=False):
+    """Run `command`; return (wall seconds, peak MB of it and its children). `sync`: write out
+    what earlier steps left in the page cache first, so that it pays for its own writes only."""
+    if sync:
+        os.sync()
     start = time.perf_counter()
     process = psutil.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -191,9 +194,9 @@ def luisy_command(working_dir):
     ]  # fmt: skip
 
 
-def median_run(command, cwd=None, runs=3):
+def median_run(command, cwd=None, runs=3, sync=False):
     """The median by wall time of `runs` measurements."""
-    return sorted(measure(command, cwd=cwd) for _ in range(runs))[runs // 2]
+    return sorted(measure(command, cwd=cwd, sync=sync) for _ in range(runs))[runs // 2]
 
 
 def growth(scratch, project, sizes, added=40, rounds=3):

@@ -68,25 +68,23 @@ def project_folder(args):
 
 def samples(args):
     """Add sample files to the raw folder (files already there are kept)."""
-    from luisy_directory_tasks.commands.samples import SamplesError
-
     raw = project_folder(args) / "raw"
     hint = wrong_folder_hint(args)
     if hint:  # the samples would land where `run` from the project's folder never looks
         print(f"Error: not adding samples to {raw}{hint}", file=sys.stderr)
         return 2
-    try:
-        if args.kind == "curves":
-            from luisy_directory_tasks.commands.curve_samples import add_curve_samples
+    if args.kind == "curves":
+        from luisy_directory_tasks.commands.curve_samples import add_curve_samples
 
-            added = add_curve_samples(raw)
-        else:
-            from luisy_directory_tasks.commands.samples import add_samples
+        added = add_curve_samples(raw)
+    else:
+        from luisy_directory_tasks.commands.samples import SamplesError, add_samples
 
+        try:
             added = add_samples(raw, image_extensions(args.package))
-    except SamplesError as error:
-        print(f"Error: {error}", file=sys.stderr)
-        return 2
+        except SamplesError as error:
+            print(f"Error: {error}", file=sys.stderr)
+            return 2
     print(f"Added {len(added)} sample {NOUNS[args.kind]}(s) to {raw}")
     return 0
 
@@ -163,7 +161,7 @@ def sheet(args):
     show_results_and_problems()  # before luisy loads: problems only, in this project's format
     from luisy import Config
 
-    from luisy_directory_tasks.commands.sheet import SheetError
+    from luisy_directory_tasks.commands.shown import SheetError
 
     Config().set_param("working_dir", str(Path(args.working_dir).resolve()))
     if args.kind == "curves":

@@ -18,6 +18,7 @@ from luisy_directory_tasks.errors import (
 from luisy_directory_tasks.manifests import (
     ManifestTarget,
     collector_paused,
+    remembered,
 )
 
 
@@ -123,8 +124,7 @@ def survey_input(target, again=False):
         return folder_survey(target, again)
 
 
-# id(a survey or a manifest's files) -> (it, the fingerprints found in it)
-_found = {}
+_found = {}  # found_fingerprints, per survey or manifest's files
 
 
 def found_fingerprints(target, again=False):
@@ -142,14 +142,11 @@ def found_fingerprints(target, again=False):
         def make():
             return {path: mark for path, mark, _ in source[0] + source[1]}
 
-    known = _found.get(id(source))
-    if known and known[0] is source:
-        return known[1]
-    if len(_found) >= 8:
-        _found.clear()
-    with collector_paused():
-        _found[id(source)] = (source, make())
-    return _found[id(source)][1]
+    def make_paused():
+        with collector_paused():
+            return make()
+
+    return remembered(_found, (source,), make_paused)
 
 
 def refuse_output_collisions(files, folder, suffix=".npy"):

@@ -261,38 +261,34 @@ def source_record(item, **details):
     }
 
 
-# id(manifest) -> (manifest, its recorded sources): asked several times per run and manifest
-# (manifests are not modified once made; the entry holds the manifest, so its id stays its own).
-_recorded = {}
+def remembered(cache, objects, make, size=8):
+    """`make()`, kept in `cache` for these very `objects` (a tuple; none may be modified):
+    answers asked several times per run about the same large manifests and listings. The
+    entry holds the objects, so that their ids stay theirs while it is kept."""
+    key = tuple(map(id, objects))
+    known = cache.get(key)
+    if known and all(a is b for a, b in zip(known[0], objects, strict=True)):
+        return known[1]
+    if len(cache) >= size:
+        cache.clear()
+    cache[key] = (objects, make())
+    return cache[key][1]
+
+
+_recorded = {}  # recorded_sources, per manifest
+_compared = {}  # records_exactly, per manifest and listing
 
 
 def recorded_sources(manifest):
     """{source path: fingerprint} of every input file a manifest accounts for (do not modify
     it)."""
-    known = _recorded.get(id(manifest))
-    if known and known[0] is manifest:
-        return known[1]
-    if len(_recorded) >= 8:  # a run asks about a few manifests; each may list many files
-        _recorded.clear()
-    _recorded[id(manifest)] = (manifest, _recorded_sources(manifest))
-    return _recorded[id(manifest)][1]
-
-
-# (id(manifest), id(found)) -> (manifest, found, whether the one records exactly the other)
-_compared = {}
+    return remembered(_recorded, (manifest,), lambda: _recorded_sources(manifest))
 
 
 def records_exactly(manifest, found):
     """True when `manifest` accounts for exactly the input files `found` ({path: fingerprint}),
     compared once for the same two objects (neither may be modified)."""
-    key = (id(manifest), id(found))
-    known = _compared.get(key)
-    if known and known[0] is manifest and known[1] is found:
-        return known[2]
-    if len(_compared) >= 8:
-        _compared.clear()
-    _compared[key] = (manifest, found, recorded_sources(manifest) == found)
-    return _compared[key][2]
+    return remembered(_compared, (manifest, found), lambda: recorded_sources(manifest) == found)
 
 
 def _recorded_sources(manifest):

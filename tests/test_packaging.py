@@ -41,9 +41,10 @@ def test_wheel_holds_the_curves_template_with_its_shared_files_as_files(wheel):
     repository; the wheel holds their content."""
     archive = zipfile.ZipFile(wheel)
     shared = "local_extensions.py"
-    assert archive.read(f"scaffold/template/curves/{shared}") == (
-        REPO_ROOT / "template" / "images" / shared
-    ).read_bytes()
+    assert (
+        archive.read(f"scaffold/template/curves/{shared}")
+        == (REPO_ROOT / "template" / "images" / shared).read_bytes()
+    )
     assert "scaffold/template/curves/cookiecutter.json" in archive.namelist()
 
 
@@ -76,7 +77,8 @@ def test_installed_wheel_generates_a_project_elsewhere(wheel, tmp_path):
         text=True,
     )
 
-    assert located.stdout.strip() == str(target / "scaffold" / "template" / "images"), located.stderr
+    bundled = target / "scaffold" / "template" / "images"
+    assert located.stdout.strip() == str(bundled), located.stderr
     assert result.returncode == 0, result.stderr
     assert (work / "wheel-project" / "src" / "wheel_project" / "tasks.py").is_file()
     check = subprocess.run(

@@ -5,7 +5,7 @@ import logging
 import math
 import os
 
-from luisy_directory_tasks.commands.sheet import (
+from luisy_directory_tasks.commands.shown import (
     SheetError,
     counts_line,
     read_or_say_why,

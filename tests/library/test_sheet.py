@@ -8,15 +8,14 @@ from skimage import io
 
 from luisy_directory_tasks.commands.sheet import (
     LINE,
-    SheetError,
     compose,
-    evenly_spaced,
     layout,
     line_plot,
     text_panel,
     to_display,
     write_contact_sheet,
 )
+from luisy_directory_tasks.commands.shown import SheetError, evenly_spaced
 
 from conftest import (
     EXT,
