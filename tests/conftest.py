@@ -35,6 +35,12 @@ HOSTILE_ANSWERS = {
 }
 
 
+def pytest_collection_modifyitems(items):
+    # The contract tests wait for the other Pythons' suites: this session's own tests run first,
+    # beside those suites, instead of after the wait.
+    items.sort(key=lambda item: item.nodeid.startswith(other_pythons.CONTRACT_TESTS))
+
+
 def pytest_collection_finish(session):
     other_pythons.start_if_needed(session)  # so that they run beside the rest
 
