@@ -12,7 +12,9 @@ real images), bakes and installs a project from the bundled template, and measur
   H, S  `python -m <package> --help` and `samples`, commands that do no pipeline work
 
 and the growth of reruns with the folder: D and E on folders of tiny (32x32) images, 4,000 and
-40,000 of them (--growth-files), with the same 40 files added for each D (median of 3 rounds).
+40,000 of them (--growth-files), with the same 40 files added for each D (median of 3 rounds),
+and with --growth-big a third, big folder (400,000) measured against the small one: A, D, E and
+the peak memory of E.
 
 and, unless --skip-spark, the Spark executor beside the process pool: a standalone cluster on
 127.0.0.1 (one worker, all cores, started from pyspark with the library's test helper
@@ -27,7 +29,8 @@ processes that share them, so forked workers are not counted twice) over the mea
 and its children, sampled every 250 ms (reading PSS is costly enough to slow what it measures).
 
     python benchmarks/bench_pipeline.py --files 4000 [--c-files 400] [--small-files 400]
-        [--growth-files 4000,40000] [--skip-c] [--skip-growth] [--skip-spark]
+        [--growth-files 4000,40000] [--growth-big 400000] [--skip-c] [--skip-growth]
+        [--skip-spark]
         [--spark-small-files 200] [--spark-repeats 3]
 """
 
@@ -200,20 +203,25 @@ def median_run(command, cwd=None, runs=3, sync=False):
 
 
 def growth(scratch, project, sizes, added=40, rounds=3):
-    """{size: (D, E)} on folders of tiny images: D the median over `rounds` reruns after
-    adding the same `added` files to each folder, E the median of 3 no-op reruns."""
+    """{size: {"A": ..., "D": ..., "E": ...}} on folders of tiny images, each (wall, peak MB):
+    A the first run, D the median over `rounds` reruns after adding the same `added` files to
+    each folder, E the median of 3 no-op reruns."""
     results = {}
     for size in sizes:
         work = scratch / f"growth-{size}"
         raw = work / PACKAGE / "raw"
         print(f"growth: {size} tiny images ...", file=sys.stderr)
         add_images(raw, 0, size, size=32)
-        measure(luisy_command(work), cwd=project)
+        first = measure(luisy_command(work), cwd=project, sync=True)
         d_runs = []
         for round_ in range(rounds):
             add_images(raw, round_ * added, added, seed=10**6, size=32, prefix=f"added{round_}-")
-            d_runs.append(measure(luisy_command(work), cwd=project))
-        results[size] = (sorted(d_runs)[rounds // 2], median_run(luisy_command(work), project))
+            d_runs.append(measure(luisy_command(work), cwd=project, sync=True))
+        results[size] = {
+            "A": first,
+            "D": sorted(d_runs)[rounds // 2],
+            "E": median_run(luisy_command(work), project, sync=True),
+        }
         shutil.rmtree(work)
     return results
 
@@ -249,6 +257,9 @@ def main():
         "--growth-files", default="4000,40000", help="folder sizes of the growth runs (SMALL,LARGE)"
     )
     parser.add_argument("--skip-growth", action="store_true", help="leave out the growth runs")
+    parser.add_argument(
+        "--growth-big", type=int, default=0, help="a third, big folder size (e.g. 400000)"
+    )
     parser.add_argument("--skip-spark", action="store_true", help="leave out the Spark runs")
     parser.add_argument("--spark-small-files", type=int, default=200, help="n of the Spark runs")
     parser.add_argument("--spark-repeats", type=int, default=3, help="runs of each, median")
@@ -286,6 +297,7 @@ def main():
             small_run = measure(luisy_command(small), cwd=project)
             shutil.rmtree(small)
             sizes = [int(size) for size in args.growth_files.split(",")]
+            sizes += [args.growth_big] if args.growth_big else []
             grown = {} if args.skip_growth else growth(scratch, project, sizes)
             spark = None
             if not args.skip_spark:
@@ -296,7 +308,9 @@ def main():
             subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", PACKAGE])
     report(results, small_run, n, n_c, args.small_files)
     if grown:
-        report_growth(grown, results["F"][0])
+        report_growth(grown, results["F"][0], sizes=sizes[:2])
+        if args.growth_big:
+            report_big_folder(grown, small=sizes[0], big=args.growth_big)
     if spark:
         report_spark(spark, n, args.spark_small_files)
 
@@ -426,18 +440,34 @@ def report(results, small_run, n, n_c, n_small):
         print(f"C ran over {n_c} files only; with N={n} it takes longer (it grows faster than N)")
 
 
-def report_growth(grown, f):
+def report_growth(grown, f, sizes):
     """The growth table and its ratios (F, import luisy, for scale)."""
-    small, large = sorted(grown)
+    small, large = sizes
     print(f"\ngrowth, tiny 32x32 images, the same 40 added for each D (F = {f:.2f} s):")
-    print(f"{'files':>8}{'D s':>9}{'E s':>9}")
-    for size in (small, large):
-        (d, _), (e, _) = grown[size]
-        print(f"{size:8}{d:9.2f}{e:9.2f}")
-    for index, name in enumerate("DE"):
-        ratio = grown[large][index][0] / grown[small][index][0]
+    print(f"{'files':>8}{'A s':>9}{'D s':>9}{'E s':>9}{'E peak MB':>11}")
+    for size in sorted(grown):
+        runs = grown[size]
+        walls = "".join(f"{runs[name][0]:9.2f}" for name in "ADE")
+        print(f"{size:8}{walls}{runs['E'][1]:11.0f}")
+    for name in "DE":
+        ratio = grown[large][name][0] / grown[small][name][0]
         verdict = "met" if ratio <= 1.5 else "NOT met"
         print(f"{name}({large}) / {name}({small}){'':22}{ratio:8.2f}  goal <= 1.5    {verdict}")
+
+
+def report_big_folder(grown, small, big):
+    """The goals of a big folder against the small one: reruns at most 3 x, the first run
+    linear (at most big / small x), a no-op's peak memory at most 500 MB."""
+    print(f"\nbig folder: {big} against {small} tiny images")
+    factor = big / small
+    for name, goal in (("E", 3), ("D", 3), ("A", factor)):
+        ratio = grown[big][name][0] / grown[small][name][0]
+        verdict = "met" if ratio <= goal else "NOT met"
+        label = f"{name}({big}) / {name}({small})"
+        print(f"{label:<34}{ratio:8.2f}  goal <= {goal:<6g}{verdict}")
+    peak = grown[big]["E"][1]
+    verdict = "met" if peak <= 500 else "NOT met"
+    print(f"{'peak memory of E(' + str(big) + ')':<34}{peak:8.0f}  goal <= 500 MB {verdict}")
 
 
 if __name__ == "__main__":

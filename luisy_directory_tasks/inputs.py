@@ -8,6 +8,8 @@ it is reported like a bad file instead of hanging or crashing the run.
 import errno
 import os
 import stat
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from luisy_directory_tasks.builds import looked_up
@@ -16,6 +18,7 @@ from luisy_directory_tasks.errors import (
     IdCollisionError,
 )
 from luisy_directory_tasks.manifests import (
+    FileEntries,
     ManifestTarget,
     collector_paused,
     remembered,
@@ -104,9 +107,26 @@ def _folder_survey(target):
         read, unread = target.relative_paths(), []
     prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
     return (
-        [(relative, *stat_file(prefix + relative)) for relative in read],
+        stat_files(prefix, read),
         [(relative, link_fingerprint(prefix + relative), reason) for relative, reason in unread],
     )
+
+
+def stat_files(prefix, relative_paths):
+    """[(relative path, fingerprint, problem)] of files `prefix + relative path`, as stat_file
+    finds them: one stat each, and for a regular file (nearly all) nothing more."""
+    surveyed = []
+    add, is_regular = surveyed.append, stat.S_ISREG
+    for relative in relative_paths:
+        try:
+            info = os.stat(prefix + relative)
+        except OSError:
+            info = None
+        if info is not None and is_regular(info.st_mode):
+            add((relative, (info.st_size, info.st_mtime_ns, info.st_ctime_ns), ""))
+        else:
+            add((relative, *stat_file(prefix + relative)))
+    return surveyed
 
 
 def survey_input(target, again=False):
@@ -119,8 +139,8 @@ def survey_input(target, again=False):
     """
     with collector_paused():
         if isinstance(target, ManifestTarget):
-            files = target.load()["files"]
-            return [(entry["file"], tuple(entry["fingerprint"]), "") for entry in files], []
+            columns = FileEntries.of(target.load()["files"]).columns
+            return list(zip(columns["file"], columns["fingerprint"], repeat(""))), []
         return folder_survey(target, again)
 
 
@@ -132,15 +152,15 @@ def found_fingerprints(target, again=False):
     finds them; made once for each look at a folder (see folder_survey) and each version of a
     manifest, since a run asks several times."""
     if isinstance(target, ManifestTarget):
-        source = target.load()["files"]  # the same list for one version of the manifest
+        source = target.load()["files"]  # the same object for one version of the manifest
 
         def make():
-            return {entry["file"]: tuple(entry["fingerprint"]) for entry in source}
+            return FileEntries.of(source).fingerprints()
     else:
         source = folder_survey(target, again)  # the same pair for one look at the folder
 
         def make():
-            return {path: mark for path, mark, _ in source[0] + source[1]}
+            return dict(map(itemgetter(0, 1), chain(*source)))
 
     def make_paused():
         with collector_paused():

@@ -6,6 +6,8 @@ treated as missing: the task is incomplete and runs again. Every run reads the m
 the checks go over whole lists at once.
 """
 
+from itertools import repeat
+
 
 class ManifestError(ValueError):
     """A manifest is malformed or names a path outside its task's folder."""
@@ -21,7 +23,10 @@ def is_safe_relative(path):
 def check_paths(paths, what, where):
     """Raise ManifestError unless every one of `paths` is_safe_relative (checked together: a
     manifest of many thousand entries is read on every run)."""
-    joined = "\0".join(path if type(path) is str else "\0" for path in paths)
+    if set(map(type, paths)) <= {str}:  # nearly always: joined without a call per path
+        joined = "\0".join(paths)
+    else:
+        joined = "\0".join(path if type(path) is str else "\0" for path in paths)
     # With every path between slashes, a part that is empty, "." or ".." shows as one of these.
     slashed = "/" + joined.replace("\0", "/") + "/"
     unsafe = "//" in slashed or "/./" in slashed or "/../" in slashed
@@ -72,7 +77,7 @@ def check_manifest(manifest, path, suffix=".npy"):
 
 def check_files(written, fingerprints, path, suffix=".npy"):
     check_paths(written, "output", path)
-    if not all(file.endswith(suffix) for file in written):
+    if not all(map(str.endswith, written, repeat(suffix))):
         bad = next(file for file in written if not file.endswith(suffix))
         raise ManifestError(f"{path}: unsafe or missing output path {bad!r}")
     if len(set(written)) != len(written):

@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import shutil
+from collections.abc import Sequence
 
 from luisy.targets import LocalTarget
 
@@ -77,6 +78,86 @@ def read_manifest_and_version(path, suffix=".npy"):
 FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
 
 
+class FileEntries(Sequence):
+    """A manifest's files: a sequence of entries (dicts with id, file, source,
+    source_fingerprint, fingerprint), kept as the columns it is stored in. The entries are made
+    on first use only: a run that finds nothing changed needs the columns alone, and one dict
+    per file of a folder of hundreds of thousands costs seconds and hundreds of megabytes."""
+
+    def __init__(self, columns, suffix=".npy", entries=None):
+        self.columns = columns  # file, source: lists of str; the fingerprints: lists of tuples
+        self.suffix = suffix
+        self._entries = entries
+
+    @classmethod
+    def of(cls, files, suffix=".npy"):
+        """`files` as FileEntries: itself if it is one, else a list of entries, kept."""
+        if isinstance(files, cls):
+            return files
+        columns = {
+            "file": [entry["file"] for entry in files],
+            "source": [entry["source"] for entry in files],
+            "fingerprint": [tuple(entry["fingerprint"]) for entry in files],
+            "source_fingerprint": [tuple(entry["source_fingerprint"]) for entry in files],
+        }
+        return cls(columns, suffix, entries=files)
+
+    def entries(self):
+        """The entries, made once."""
+        if self._entries is None:
+            columns, suffix = self.columns, self.suffix
+            with collector_paused():
+                self._entries = [
+                    {
+                        "id": file.removesuffix(suffix),
+                        "file": file,
+                        "source": source,
+                        "source_fingerprint": list(source_fingerprint),
+                        "fingerprint": list(fingerprint),
+                    }
+                    for file, source, source_fingerprint, fingerprint in zip(
+                        columns["file"],
+                        columns["source"],
+                        columns["source_fingerprint"],
+                        columns["fingerprint"],
+                        strict=True,
+                    )
+                ]
+        return self._entries
+
+    def __len__(self):
+        return len(self.columns["file"])
+
+    def __getitem__(self, index):
+        return self.entries()[index]
+
+    def __iter__(self):
+        return iter(self.entries())
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and self.entries() == list(other)
+
+    def __add__(self, other):
+        return self.entries() + list(other)
+
+    def __radd__(self, other):
+        return list(other) + self.entries()
+
+    def __repr__(self):
+        return repr(self.entries())
+
+    def fingerprints(self):
+        """{file: fingerprint} of the committed output files."""
+        with collector_paused():
+            return dict(zip(self.columns["file"], self.columns["fingerprint"], strict=True))
+
+    def source_fingerprints(self):
+        """{source: source fingerprint} of the input files these outputs were made from."""
+        with collector_paused():
+            columns = self.columns
+            return dict(zip(columns["source"], columns["source_fingerprint"], strict=True))
+
+
 def _transpose(rows, field):
     """Lists of numbers (one per entry) as one list per position."""
     if len(set(map(len, rows))) > 1:
@@ -86,17 +167,17 @@ def _transpose(rows, field):
 
 def to_columns(entries):
     """A manifest's file entries as it stores them: one list per field."""
+    columns = FileEntries.of(entries).columns
     return {
-        "file": [entry["file"] for entry in entries],
-        "fingerprint": _transpose([entry["fingerprint"] for entry in entries], "fingerprint"),
-        "source": [entry["source"] for entry in entries],
-        "source_fingerprint": _transpose(
-            [entry["source_fingerprint"] for entry in entries], "source_fingerprint"
-        ),
+        "file": columns["file"],
+        "fingerprint": _transpose(columns["fingerprint"], "fingerprint"),
+        "source": columns["source"],
+        "source_fingerprint": _transpose(columns["source_fingerprint"], "source_fingerprint"),
     }
 
 
 def _rows(columns, count, field, path):
+    """The numbers stored as one list per position, as one tuple per file."""
     valid = type(columns) is list and (columns or not count)
     valid = valid and all(
         type(column) is list and len(column) == count and set(map(type, column)) <= {int}
@@ -104,12 +185,12 @@ def _rows(columns, count, field, path):
     )
     if not valid:
         raise ManifestError(f"{path}: files.{field} must be lists of {count} integers")
-    return [list(row) for row in zip(*columns, strict=True)] if count else []
+    return list(zip(*columns, strict=True)) if count else []
 
 
 def from_columns(manifest, path, suffix=".npy"):
-    """A manifest read from `path` with its files as entries, checked as check_manifest checks
-    them (ManifestError); check_manifest checks the rest."""
+    """A manifest read from `path` with its files as FileEntries, checked as check_manifest
+    checks them (ManifestError); check_manifest checks the rest."""
     columns = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(columns, dict) or sorted(columns) != list(FILE_FIELDS):
         raise ManifestError(f"{path}: 'files' must hold the lists {', '.join(FILE_FIELDS)}")
@@ -119,23 +200,11 @@ def from_columns(manifest, path, suffix=".npy"):
     check_files(files, [], path, suffix)
     check_paths(sources, "source", path)
     with collector_paused():
-        entries = zip(
-            files,
-            sources,
-            _rows(columns["source_fingerprint"], len(files), "source_fingerprint", path),
-            _rows(columns["fingerprint"], len(files), "fingerprint", path),
-            strict=True,
-        )
-        manifest["files"] = [
-            {
-                "id": file.removesuffix(suffix),
-                "file": file,
-                "source": source,
-                "source_fingerprint": source_fingerprint,
-                "fingerprint": fingerprint,
-            }
-            for file, source, source_fingerprint, fingerprint in entries
-        ]
+        rows = {
+            field: _rows(columns[field], len(files), field, path)
+            for field in ("fingerprint", "source_fingerprint")
+        }
+    manifest["files"] = FileEntries({"file": files, "source": sources, **rows}, suffix)
     return manifest
 
 
@@ -216,12 +285,12 @@ class ManifestTarget(LocalTarget):
 
     def _listed_files_there(self, manifest):
         with collector_paused():
-            listed = {entry["file"] for entry in manifest["files"]}
-            return listed <= files_below(self.folder)
+            listed = FileEntries.of(manifest["files"]).columns["file"]
+            return files_below(self.folder).issuperset(listed)
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
-        return [entry["file"] for entry in self.load()["files"]]
+        return list(FileEntries.of(self.load()["files"]).columns["file"])
 
     def read(self):
         """The committed files' paths, in sorted order."""
@@ -234,10 +303,12 @@ class ManifestTarget(LocalTarget):
     def write(self, manifest):
         """Write `manifest` so that readers see the earlier one or this one, never a part; it
         is not parsed again in this process (hold the task's lock, and call it only once the
-        files it lists are in place)."""
+        files it lists are in place). Its files become FileEntries holding the same entries."""
+        suffix = self.output_format.suffix
+        manifest["files"] = FileEntries.of(manifest["files"], suffix)  # the same entries
         write_text_atomically(self.path, manifest_text(manifest))
         version = _version(self.path)
-        _known[self.path, self.output_format.suffix] = (version, manifest)
+        _known[self.path, suffix] = (version, manifest)
         # The commit that writes a manifest has just put its files in place: the rest of this
         # build (builds.py) need not walk the folder to see them there.
         key = ("listed files there", self.path, version, manifest.get("generation"))
@@ -292,8 +363,7 @@ def records_exactly(manifest, found):
 
 
 def _recorded_sources(manifest):
-    with collector_paused():
-        recorded = {entry["source"]: entry["source_fingerprint"] for entry in manifest["files"]}
-        for entry in manifest["skipped"] + manifest["ignored"]:
-            recorded[entry["source"]] = entry["source_fingerprint"]
-        return {source: tuple(fingerprint) for source, fingerprint in recorded.items()}
+    recorded = FileEntries.of(manifest["files"]).source_fingerprints()
+    for entry in manifest["skipped"] + manifest["ignored"]:
+        recorded[entry["source"]] = tuple(entry["source_fingerprint"])
+    return recorded

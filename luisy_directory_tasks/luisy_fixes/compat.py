@@ -18,6 +18,7 @@ import hashlib
 import importlib.metadata
 import logging
 import os
+import re
 import sys
 
 import luigi
@@ -202,27 +203,30 @@ class SortedDirectoryTarget(DirectoryTarget):
         does, would make its files look deleted.
         """
         read, unread = [], []
+        is_valid = self.is_valid_file
+        luisys = type(self).is_valid_file is DirectoryTarget.is_valid_file  # its re.search
+        if luisys and isinstance(self.regex_pattern, str):
+            is_valid = re.compile(self.regex_pattern).search  # compiled once, not per file
         for root, dirs, files in os.walk(self.path, onerror=refuse_unlistable):
             base = os.path.relpath(root, self.path)
-
-            def relative(name, base=base):
-                return name if base == "." else f"{base}/{name}".replace(os.sep, "/")
-
+            base = "" if base == "." else base.replace(os.sep, "/") + "/"
             for name in list(dirs):
                 if os.path.islink(os.path.join(root, name)):
-                    unread.append((relative(name), "a symbolic link to a folder (not followed)"))
+                    unread.append((base + name, "a symbolic link to a folder (not followed)"))
                     dirs.remove(name)
                 elif name.startswith("."):
-                    unread.append((relative(name), "a hidden folder (not read)"))
+                    unread.append((base + name, "a hidden folder (not read)"))
                     dirs.remove(name)
-            for name in files:
-                if name.startswith("."):
-                    unread.append((relative(name), "a hidden file"))
-                elif self.is_valid_file(name):
-                    read.append(relative(name))
+            for name in files:  # up to hundreds of thousands: no call that is not needed
+                if name[0] == ".":
+                    unread.append((base + name, "a hidden file"))
+                elif is_valid(name):
+                    read.append(base + name)
                 else:
-                    unread.append((relative(name), "not a file type this task reads"))
-        return sorted(read), sorted(unread)
+                    unread.append((base + name, "not a file type this task reads"))
+        read.sort()
+        unread.sort()
+        return read, unread
 
     def read(self):
         for relative in self.relative_paths():

@@ -153,3 +153,30 @@ def test_a_commit_neither_parses_its_manifest_again_nor_walks_its_folder(workspa
     with open(target.path, "w", encoding="utf-8") as handle:  # as another process commits
         handle.write(text)
     assert target.load() is not committed and target.load() == committed
+
+
+def test_a_run_that_finds_nothing_changed_makes_no_entry_of_a_manifest(workspace, monkeypatch):
+    """A manifest's files are read as columns; a dict per file is made only when one is used
+    (a no-op over hundreds of thousands of files needs none)."""
+    from luisy_directory_tasks.manifests import FileEntries, read_manifest
+
+    for seed in range(3):
+        write_image(workspace.raw / f"img{seed}{EXT}", gradient(seed=seed))
+    assert build(RedChannel()).scheduling_succeeded
+    made = []
+    entries = FileEntries.entries
+    monkeypatch.setattr(FileEntries, "entries", lambda self: made.append(self) or entries(self))
+    path = str(ToNumpy().output().path)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    with open(path, "w", encoding="utf-8") as handle:  # a new version: read from disk again
+        handle.write(text)
+
+    with builds.one_build():
+        assert RedChannel().complete()
+    assert made == []
+
+    files = read_manifest(path)["files"]
+    assert [entry["source"] for entry in files] == [f"img{seed}{EXT}" for seed in range(3)]
+    assert made and files[0]["file"] == "img0.npy"
+    assert files.entries() is files.entries()  # made once
