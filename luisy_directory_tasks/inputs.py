@@ -172,17 +172,20 @@ def found_fingerprints(target, again=False):
 def refuse_output_collisions(files, folder, suffix=".npy"):
     """Raise IdCollisionError when one file's output would be a folder of another's output
     (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
-    outputs = {f"{item.file_id}{suffix}": item for item in files}
+    ids = [item.file_id for item in files]
+    parents = set(map(itemgetter(0), map(str.rpartition, ids, repeat("/")))) - {""}
     folders = set()  # every folder some output is written in: few, however many files
-    for output in outputs:
-        parent = output.rpartition("/")[0]
+    for parent in parents:
         while parent and parent not in folders:
             folders.add(parent)
             parent = parent.rpartition("/")[0]
-    for clash in sorted(folders & outputs.keys()):
-        item = next(item for output, item in outputs.items() if output.startswith(clash + "/"))
+    clashes = {folder for folder in folders if folder.endswith(suffix)}
+    clashes &= {file_id + suffix for file_id in ids} if clashes else set()
+    for clash in sorted(clashes):
+        first = next(item for item in files if item.file_id + suffix == clash)
+        item = next(item for item in files if item.file_id.startswith(clash + "/"))
         raise IdCollisionError(
-            f"{outputs[clash].relative_path} and {item.relative_path} in {folder}"
+            f"{first.relative_path} and {item.relative_path} in {folder}"
             f" collide: the first is written as the file {clash!r}, the second needs a"
             " folder of that name; rename or remove one of them"
         )
@@ -199,17 +202,20 @@ def input_files(target, again=False, suffix=".npy"):
 
 def _input_files(target, read, unread, suffix):
     prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
-    seen = {}
-    files = []
-    for relative, fingerprint, problem in read:
-        key = file_id(relative)
-        if key in seen:
-            raise IdCollisionError(
-                f"{seen[key]} and {relative} in {target.folder} would both be written as"
-                f" {key!r}; rename or remove one of them"
-            )
-        seen[key] = relative
-        files.append(InputFile(key, relative, prefix + relative, fingerprint, problem))
+    relatives = list(map(itemgetter(0), read))
+    ids = list(map(file_id, relatives))
+    if len(set(ids)) != len(ids):
+        seen = {}
+        for key, relative in zip(ids, relatives, strict=True):
+            if key in seen:
+                raise IdCollisionError(
+                    f"{seen[key]} and {relative} in {target.folder} would both be written as"
+                    f" {key!r}; rename or remove one of them"
+                )
+            seen[key] = relative
+    paths = [prefix + relative for relative in relatives]
+    fingerprints, problems = map(itemgetter(1), read), map(itemgetter(2), read)
+    files = list(map(InputFile, ids, relatives, paths, fingerprints, problems))
     refuse_output_collisions(files, target.folder, suffix)
     not_read = [
         InputFile(file_id(relative), relative, prefix + relative, mark, why)

@@ -28,7 +28,7 @@ from luisy_directory_tasks.files import (
 from luisy_directory_tasks.manifest_checks import (
     is_safe_relative,
 )
-from luisy_directory_tasks.manifests import GENERATION_FILE
+from luisy_directory_tasks.manifests import GENERATION_FILE, FileEntries
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ def commit_in_place(target, staging_folder, manifest, previous, staged):
     """Make `manifest` (with its new generation) the committed result of `target`, whose
     committed manifest is `previous`: move the `staged` files (relative paths) in from
     `staging_folder`, retire the changed and removed ones, write the manifest last."""
-    old = {entry["file"] for entry in previous["files"]}
-    new = {entry["file"] for entry in manifest["files"]}
+    old = set(FileEntries.of(previous["files"]).columns["file"])
+    new = set(FileEntries.of(manifest["files"]).columns["file"])
     plan = {
         "generation": manifest["generation"],
         "previous": previous["generation"],

@@ -16,6 +16,8 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
+from itertools import repeat
+from operator import itemgetter
 
 from luisy.targets import LocalTarget
 
@@ -146,6 +148,22 @@ class FileEntries(Sequence):
     def __repr__(self):
         return repr(self.entries())
 
+    def subset(self, positions):
+        """FileEntries of the entries at `positions` (ascending), in that order."""
+        pick = [[column[position] for position in positions] for column in self.columns.values()]
+        return FileEntries(dict(zip(self.columns, pick, strict=True)), self.suffix)
+
+    def merged(self, entries):
+        """FileEntries of these and `entries` (dicts), sorted by id, as a manifest lists
+        them; made from the columns, with no entry made for these."""
+        added = FileEntries.of(entries, self.suffix).columns
+        columns = {name: column + added[name] for name, column in self.columns.items()}
+        ids = list(map(str.removesuffix, columns["file"], repeat(self.suffix)))
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        if order != list(range(len(ids))):
+            columns = {name: [column[i] for i in order] for name, column in columns.items()}
+        return FileEntries(columns, self.suffix)
+
     def fingerprints(self):
         """{file: fingerprint} of the committed output files."""
         with collector_paused():
@@ -160,9 +178,10 @@ class FileEntries(Sequence):
 
 def _transpose(rows, field):
     """Lists of numbers (one per entry) as one list per position."""
-    if len(set(map(len, rows))) > 1:
+    lengths = set(map(len, rows))
+    if len(lengths) > 1:
         raise ValueError(f"the {field}s of one manifest must have one length")
-    return [list(column) for column in zip(*rows, strict=True)] if rows else []
+    return [list(map(itemgetter(index), rows)) for index in range(max(lengths, default=0))]
 
 
 def to_columns(entries):

@@ -24,6 +24,7 @@ from luisy_directory_tasks.journal import (
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
     GENERATION_FILE,
+    FileEntries,
     read_generation,
 )
 
@@ -145,15 +146,20 @@ class Staging:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def keep_unchanged(files, previous):
-    """(manifest entries of `previous` whose input is unchanged since, files to process): the
-    kept outputs stay where they are, unread and untouched."""
-    reusable = {entry["source"]: entry for entry in previous["files"]} if previous else {}
+def keep_unchanged(files, previous, suffix=".npy"):
+    """(FileEntries of `previous` whose input is unchanged since, files to process): the kept
+    outputs stay where they are, unread and untouched."""
+    committed = FileEntries.of(previous["files"] if previous else [], suffix)
+    columns = committed.columns
+    position = dict(zip(columns["source"], range(len(committed)), strict=True))
+    source_fingerprints = columns["source_fingerprint"]
     kept, todo = [], []
     for item in files:
-        entry = reusable.get(item.relative_path)
-        if entry and tuple(entry["source_fingerprint"]) == item.fingerprint and not item.problem:
-            kept.append(entry)
-        else:
-            todo.append(item)
-    return kept, todo
+        index = position.get(item.relative_path)
+        if index is not None and source_fingerprints[index] == item.fingerprint:
+            if not item.problem:
+                kept.append(index)
+                continue
+        todo.append(item)
+    kept.sort()
+    return committed.subset(kept), todo

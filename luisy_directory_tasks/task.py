@@ -33,6 +33,7 @@ from luisy_directory_tasks.inputs import (
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
     MANIFEST_VERSION,
+    FileEntries,
     ManifestTarget,
     read_generation,
     records_exactly,
@@ -69,12 +70,13 @@ def empty_input_error(source, unread, package):
     )
 
 
-def removed_outputs(previous, entries):
-    """How many outputs of the `previous` manifest the new one (`entries`) no longer lists."""
+def removed_outputs(previous, files):
+    """How many outputs of the `previous` manifest the new one (its `files`) no longer
+    lists."""
     if not previous:
         return 0
-    listed = {entry["file"] for entry in entries}
-    return sum(entry["file"] not in listed for entry in previous["files"])
+    before = FileEntries.of(previous["files"]).columns["file"]
+    return len(set(before).difference(FileEntries.of(files).columns["file"]))
 
 
 class DirectoryTask(luisy.Task):
@@ -202,10 +204,10 @@ class DirectoryTask(luisy.Task):
         staging = Staging(target)
         progress = None
         try:
-            entries, todo = keep_unchanged(files, previous)
-            reused = len(entries)
+            kept, todo = keep_unchanged(files, previous, self.output_format.suffix)
+            reused = len(kept)
             progress = Progress(self.get_task_family(), len(files), kept=reused)
-            bad, ignored = [], []
+            entries, bad, ignored = [], [], []  # entries: of the files written
             try:
                 for chunk_entries, chunk_bad, chunk_ignored in self.map_files(
                     source, staging, todo, settings
@@ -215,17 +217,18 @@ class DirectoryTask(luisy.Task):
                     ignored += chunk_ignored
                     progress.advance(len(chunk_entries) + len(chunk_bad) + len(chunk_ignored))
             except DiskFullError as error:
-                written = [entry["fingerprint"][0] for entry in entries[reused:]]
+                written = [entry["fingerprint"][0] for entry in entries]
                 per_file = sum(written) / len(written) if written else error.needed
                 raise DiskFullError(error.folder, int(per_file * len(todo)), error.detail) from None
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
                 raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
+            committed = kept.merged(entries)
             staging.commit(
                 {
                     "manifest_version": MANIFEST_VERSION,
                     "task": self.get_task_family(),
-                    "files": sorted(entries, key=lambda entry: entry["id"]),
+                    "files": committed,
                     "skipped": [source_record(item, reason=reason) for item, reason in bad],
                     "ignored": sorted(
                         [source_record(item, reason=item.problem) for item in unread]
@@ -234,7 +237,7 @@ class DirectoryTask(luisy.Task):
                     ),
                 },
                 previous,
-                staged=[entry["file"] for entry in entries[reused:]],
+                staged=[entry["file"] for entry in entries],
             )
         except OSError as error:  # the marker, the journal or the manifest, in this process
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
@@ -246,11 +249,8 @@ class DirectoryTask(luisy.Task):
             if progress is not None:
                 progress.close()
             staging.discard()
-        summary = (
-            f"{self.get_task_family()}: wrote {len(entries) - reused} file(s),"
-            f" kept {reused} unchanged"
-        )
-        removed = removed_outputs(previous, entries)
+        summary = f"{self.get_task_family()}: wrote {len(entries)} file(s), kept {reused} unchanged"
+        removed = removed_outputs(previous, committed)
         if removed:
             summary += f", removed {removed} output(s) of input files gone or no longer read"
         if bad:
