@@ -8,8 +8,8 @@ it is reported like a bad file instead of hanging or crashing the run.
 import errno
 import os
 import stat
-from itertools import chain, repeat
-from operator import itemgetter
+from itertools import repeat
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from luisy_directory_tasks.builds import looked_up
@@ -22,6 +22,13 @@ from luisy_directory_tasks.manifests import (
     ManifestTarget,
     collector_paused,
     remembered,
+)
+from luisy_directory_tasks.number_columns import (
+    extended,
+    joined,
+    number_column,
+    rows,
+    transposed,
 )
 
 
@@ -54,6 +61,9 @@ FILE_KINDS = (
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISDIR, "a folder"),
 )
+
+
+FINGERPRINT_FIELDS = ("st_size", "st_mtime_ns", "st_ctime_ns")
 
 
 def fingerprint_of(info):
@@ -92,10 +102,28 @@ def stat_file(path):
     return fingerprint_of(info), ""
 
 
+class Survey(NamedTuple):
+    """What one look at an input folder found: the files a task reads, as columns (`paths`
+    sorted, their fingerprints as `numbers`, one column per position, and `problems`,
+    {position: why that file cannot be read}), and `unread`, [(relative path, fingerprint,
+    reason)] of the files it does not read."""
+
+    paths: list
+    numbers: list
+    problems: dict
+    unread: list
+
+    def read(self):
+        """[(relative path, fingerprint, problem)] of the files read (problem '' if none)."""
+        problems = [""] * len(self.paths)
+        for position, problem in self.problems.items():
+            problems[position] = problem
+        return list(zip(self.paths, rows(self.numbers, len(self.paths)), problems, strict=True))
+
+
 def folder_survey(target, again=False):
-    """[(relative path, fingerprint, problem)] of the files a folder target reads (problem ''
-    for a readable one) and [(relative path, fingerprint, reason)] of those it does not; once
-    per build (builds.py) for the same target class, folder and file pattern, unless `again`."""
+    """The Survey of a folder target; once per build (builds.py) for the same target class,
+    folder and file pattern, unless `again`."""
     key = ("survey", type(target), target.folder, repr(getattr(target, "regex_pattern", None)))
     return looked_up(key, lambda: _folder_survey(target), again)
 
@@ -106,27 +134,40 @@ def _folder_survey(target):
     else:
         read, unread = target.relative_paths(), []
     prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
-    return (
-        stat_files(prefix, read),
-        [(relative, link_fingerprint(prefix + relative), reason) for relative, reason in unread],
-    )
+    numbers, problems = stat_files(prefix, read)
+    unread = [
+        (relative, link_fingerprint(prefix + relative), reason) for relative, reason in unread
+    ]
+    return Survey(read, numbers, problems, unread)
+
+
+STAT_CHUNK = 4096  # files stat'ed per call of map(): a chunk's stat results are held at once
 
 
 def stat_files(prefix, relative_paths):
-    """[(relative path, fingerprint, problem)] of files `prefix + relative path`, as stat_file
-    finds them: one stat each, and for a regular file (nearly all) nothing more."""
-    surveyed = []
-    add, is_regular = surveyed.append, stat.S_ISREG
-    for relative in relative_paths:
+    """(fingerprints as columns, {position: problem}) of the files `prefix + relative path`,
+    as stat_file finds them: one stat each, and for a chunk of regular files (nearly always)
+    no Python code per file at all."""
+    numbers = [number_column([]) for _ in range(3)]
+    problems = {}
+    for start in range(0, len(relative_paths), STAT_CHUNK):
+        chunk = relative_paths[start : start + STAT_CHUNK]
         try:
-            info = os.stat(prefix + relative)
+            infos = list(map(os.stat, map(prefix.__add__, chunk)))
         except OSError:
-            info = None
-        if info is not None and is_regular(info.st_mode):
-            add((relative, (info.st_size, info.st_mtime_ns, info.st_ctime_ns), ""))
-        else:
-            add((relative, *stat_file(prefix + relative)))
-    return surveyed
+            infos = None
+        if infos is not None and all(map(stat.S_ISREG, map(attrgetter("st_mode"), infos))):
+            found = [list(map(attrgetter(name), infos)) for name in FINGERPRINT_FIELDS]
+        else:  # something other than a regular file in this chunk: file by file
+            fingerprints = []
+            for position, relative in enumerate(chunk, start):
+                fingerprint, problem = stat_file(prefix + relative)
+                fingerprints.append(fingerprint)
+                if problem:
+                    problems[position] = problem
+            found = list(zip(*fingerprints, strict=True))
+        numbers = [extended(column, more) for column, more in zip(numbers, found, strict=True)]
+    return numbers, problems
 
 
 def survey_input(target, again=False):
@@ -141,32 +182,57 @@ def survey_input(target, again=False):
         if isinstance(target, ManifestTarget):
             columns = FileEntries.of(target.load()["files"]).columns
             return list(zip(columns["file"], columns["fingerprint"], repeat(""))), []
-        return folder_survey(target, again)
+        survey = folder_survey(target, again)
+        return survey.read(), survey.unread
 
 
-_found = {}  # found_fingerprints, per survey or manifest's files
+class Listing(NamedTuple):
+    """Every file of an input, read or not, as columns: `paths` and their fingerprints as
+    `numbers` (one column per position)."""
 
+    paths: list
+    numbers: list
 
-def found_fingerprints(target, again=False):
-    """{relative path: fingerprint} of every file of an input, read or not, as survey_input
-    finds them; made once for each look at a folder (see folder_survey) and each version of a
-    manifest, since a run asks several times."""
-    if isinstance(target, ManifestTarget):
-        source = target.load()["files"]  # the same object for one version of the manifest
-
-        def make():
-            return FileEntries.of(source).fingerprints()
-    else:
-        source = folder_survey(target, again)  # the same pair for one look at the folder
-
-        def make():
-            return dict(map(itemgetter(0, 1), chain(*source)))
-
-    def make_paused():
+    def as_dict(self):
+        """{relative path: fingerprint}."""
         with collector_paused():
-            return make()
+            return dict(zip(self.paths, rows(self.numbers, len(self.paths)), strict=True))
 
-    return remembered(_found, (source,), make_paused)
+
+_found = {}  # found_files, per survey or manifest's files
+
+
+def found_files(target, again=False):
+    """The Listing of every file of an input, as survey_input finds them; made once for each
+    look at a folder (see folder_survey) and each version of a manifest, since a run asks
+    several times. For a directory task's input, its manifest's own columns."""
+    if isinstance(target, ManifestTarget):
+        source = FileEntries.of(target.load()["files"])  # one object per manifest version
+
+        def make():
+            return Listing(source.strings["file"], source.numbers["fingerprint"])
+    else:
+        source = folder_survey(target, again)  # the same Survey for one look at the folder
+
+        def make():
+            return listing_of(source.paths, source.numbers, source.unread)
+
+    return remembered(_found, (source,), make)
+
+
+def listing_of(paths, numbers, more=()):
+    """The Listing of files `paths` with fingerprint columns `numbers` and `more`, [(relative
+    path, fingerprint, ...)]."""
+    if not more:
+        return Listing(paths, numbers)
+    added = list(zip(*(row[:2] for row in more), strict=True))
+    if not paths:
+        return Listing(list(added[0]), transposed(added[1], "fingerprint"))
+    numbers = [
+        joined(column, number_column(values))
+        for column, values in zip(numbers, zip(*added[1], strict=True), strict=True)
+    ]
+    return Listing(paths + list(added[0]), numbers)
 
 
 def refuse_output_collisions(files, folder, suffix=".npy"):

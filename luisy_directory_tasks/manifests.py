@@ -1,10 +1,11 @@
 """A directory task's manifest: the JSON file that lists what the task committed.
 
-On disk, the files are stored as columns, one JSON list per field (`files.source`, `files.file`,
-and each fingerprint as one list per number): every run reads the manifest, which lists up to
-hundreds of thousands of files, and lists of strings and integers parse several times faster
-than an object per file. In memory, `files` is a list of entries (dicts with id, file, source,
-source_fingerprint, fingerprint).
+On disk, the files are stored as columns: one JSON list of strings for `files.file` and
+`files.source`, and each fingerprint as one column of numbers per position, in base64
+(number_columns.py; version 2 stored them as lists of integers, which are still read). Every run
+reads the manifest, which lists up to hundreds of thousands of files, and columns parse many
+times faster than an object per file. In memory, `files` is a sequence of entries (dicts with
+id, file, source, source_fingerprint, fingerprint) kept as those columns (FileEntries).
 
 A manifest is data on disk that anyone can edit: it is checked (manifest_checks.py) before any
 of its paths is used, and one that fails is treated as missing.
@@ -13,19 +14,19 @@ of its paths is used, and one that fails is treated as missing.
 import contextlib
 import gc
 import json
+import operator
 import os
 import shutil
 from collections.abc import Sequence
-from itertools import repeat
-from operator import itemgetter
+from itertools import islice, repeat
 
 from luisy.targets import LocalTarget
 
 from luisy_directory_tasks.builds import looked_up
 from luisy_directory_tasks.files import (
     NUMPY_FILES,
+    all_present,
     check_suffix,
-    files_below,
     write_text_atomically,
 )
 from luisy_directory_tasks.locks import TaskLock
@@ -35,8 +36,17 @@ from luisy_directory_tasks.manifest_checks import (
     check_manifest,
     check_paths,
 )
+from luisy_directory_tasks.number_columns import (
+    decoded,
+    encoded,
+    joined,
+    picked,
+    rows,
+    same_columns,
+    transposed,
+)
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 GENERATION_FILE = ".generation"
 
 
@@ -78,31 +88,49 @@ def read_manifest_and_version(path, suffix=".npy"):
 
 
 FILE_FIELDS = ("file", "fingerprint", "source", "source_fingerprint")
+STRING_FIELDS = ("file", "source")
+NUMBER_FIELDS = ("fingerprint", "source_fingerprint")
 
 
 class FileEntries(Sequence):
     """A manifest's files: a sequence of entries (dicts with id, file, source,
     source_fingerprint, fingerprint), kept as the columns it is stored in. The entries are made
     on first use only: a run that finds nothing changed needs the columns alone, and one dict
-    per file of a folder of hundreds of thousands costs seconds and hundreds of megabytes."""
+    per file of a folder of hundreds of thousands costs seconds and hundreds of megabytes.
 
-    def __init__(self, columns, suffix=".npy", entries=None):
-        self.columns = columns  # file, source: lists of str; the fingerprints: lists of tuples
+    `strings`: {file, source: lists of str}; `numbers`: {fingerprint, source_fingerprint: one
+    column per position (number_columns.py)}."""
+
+    def __init__(self, strings, numbers, suffix=".npy", entries=None):
+        self.strings = strings
+        self.numbers = numbers
         self.suffix = suffix
         self._entries = entries
+        self._columns = None
 
     @classmethod
     def of(cls, files, suffix=".npy"):
         """`files` as FileEntries: itself if it is one, else a list of entries, kept."""
         if isinstance(files, cls):
             return files
-        columns = {
-            "file": [entry["file"] for entry in files],
-            "source": [entry["source"] for entry in files],
-            "fingerprint": [tuple(entry["fingerprint"]) for entry in files],
-            "source_fingerprint": [tuple(entry["source_fingerprint"]) for entry in files],
+        strings = {field: [entry[field] for entry in files] for field in STRING_FIELDS}
+        numbers = {
+            field: transposed([entry[field] for entry in files], field) for field in NUMBER_FIELDS
         }
-        return cls(columns, suffix, entries=files)
+        return cls(strings, numbers, suffix, entries=files)
+
+    @property
+    def columns(self):
+        """{file, source: lists of str; fingerprint, source_fingerprint: lists of tuples},
+        made once."""
+        if self._columns is None:
+            with collector_paused():
+                count = len(self)
+                self._columns = {
+                    **self.strings,
+                    **{field: rows(self.numbers[field], count) for field in NUMBER_FIELDS},
+                }
+        return self._columns
 
     def entries(self):
         """The entries, made once."""
@@ -128,7 +156,7 @@ class FileEntries(Sequence):
         return self._entries
 
     def __len__(self):
-        return len(self.columns["file"])
+        return len(self.strings["file"])
 
     def __getitem__(self, index):
         return self.entries()[index]
@@ -150,24 +178,38 @@ class FileEntries(Sequence):
 
     def subset(self, positions):
         """FileEntries of the entries at `positions` (ascending), in that order."""
-        pick = [[column[position] for position in positions] for column in self.columns.values()]
-        return FileEntries(dict(zip(self.columns, pick, strict=True)), self.suffix)
+        strings = {name: list(map(column.__getitem__, positions))
+                   for name, column in self.strings.items()}  # fmt: skip
+        numbers = {name: [picked(column, positions) for column in columns]
+                   for name, columns in self.numbers.items()}  # fmt: skip
+        return FileEntries(strings, numbers, self.suffix)
 
     def merged(self, entries):
         """FileEntries of these and `entries` (dicts), sorted by id, as a manifest lists
         them; made from the columns, with no entry made for these."""
-        added = FileEntries.of(entries, self.suffix).columns
-        columns = {name: column + added[name] for name, column in self.columns.items()}
-        ids = list(map(str.removesuffix, columns["file"], repeat(self.suffix)))
-        order = sorted(range(len(ids)), key=ids.__getitem__)
-        if order != list(range(len(ids))):
-            columns = {name: [column[i] for i in order] for name, column in columns.items()}
-        return FileEntries(columns, self.suffix)
+        added = FileEntries.of(entries, self.suffix)
+        strings = {name: column + added.strings[name] for name, column in self.strings.items()}
+        if not len(added):
+            numbers = self.numbers
+        elif not len(self):
+            numbers = added.numbers
+        else:
+            numbers = {name: [joined(*pair) for pair in zip(columns, added.numbers[name],
+                                                            strict=True)]
+                       for name, columns in self.numbers.items()}  # fmt: skip
+        ids = list(map(str.removesuffix, strings["file"], repeat(self.suffix)))
+        if not all(map(operator.le, ids, islice(ids, 1, None))):
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            strings = {name: list(map(column.__getitem__, order))
+                       for name, column in strings.items()}  # fmt: skip
+            numbers = {name: [picked(column, order) for column in columns]
+                       for name, columns in numbers.items()}  # fmt: skip
+        return FileEntries(strings, numbers, self.suffix)
 
     def fingerprints(self):
         """{file: fingerprint} of the committed output files."""
         with collector_paused():
-            return dict(zip(self.columns["file"], self.columns["fingerprint"], strict=True))
+            return dict(zip(self.strings["file"], self.columns["fingerprint"], strict=True))
 
     def source_fingerprints(self):
         """{source: source fingerprint} of the input files these outputs were made from."""
@@ -176,35 +218,26 @@ class FileEntries(Sequence):
             return dict(zip(columns["source"], columns["source_fingerprint"], strict=True))
 
 
-def _transpose(rows, field):
-    """Lists of numbers (one per entry) as one list per position."""
-    lengths = set(map(len, rows))
-    if len(lengths) > 1:
-        raise ValueError(f"the {field}s of one manifest must have one length")
-    return [list(map(itemgetter(index), rows)) for index in range(max(lengths, default=0))]
-
-
 def to_columns(entries):
-    """A manifest's file entries as it stores them: one list per field."""
-    columns = FileEntries.of(entries).columns
+    """A manifest's file entries as it stores them: one list per field, each fingerprint as
+    one encoded column per position."""
+    files = FileEntries.of(entries)
     return {
-        "file": columns["file"],
-        "fingerprint": _transpose(columns["fingerprint"], "fingerprint"),
-        "source": columns["source"],
-        "source_fingerprint": _transpose(columns["source_fingerprint"], "source_fingerprint"),
+        "file": files.strings["file"],
+        "fingerprint": list(map(encoded, files.numbers["fingerprint"])),
+        "source": files.strings["source"],
+        "source_fingerprint": list(map(encoded, files.numbers["source_fingerprint"])),
     }
 
 
-def _rows(columns, count, field, path):
-    """The numbers stored as one list per position, as one tuple per file."""
-    valid = type(columns) is list and (columns or not count)
-    valid = valid and all(
-        type(column) is list and len(column) == count and set(map(type, column)) <= {int}
-        for column in columns
-    )
-    if not valid:
-        raise ManifestError(f"{path}: files.{field} must be lists of {count} integers")
-    return list(zip(*columns, strict=True)) if count else []
+def _numbers(stored, count, field, path):
+    """The columns of a fingerprint field as a manifest stores them, decoded."""
+    if type(stored) is not list or (count and not stored):
+        raise ManifestError(f"{path}: files.{field} must be a list of columns of {count} numbers")
+    try:
+        return [decoded(column, count) for column in stored]
+    except ValueError as error:
+        raise ManifestError(f"{path}: files.{field}: {error}") from None
 
 
 def from_columns(manifest, path, suffix=".npy"):
@@ -218,12 +251,9 @@ def from_columns(manifest, path, suffix=".npy"):
         raise ManifestError(f"{path}: files.file and files.source must be lists of one length")
     check_files(files, [], path, suffix)
     check_paths(sources, "source", path)
-    with collector_paused():
-        rows = {
-            field: _rows(columns[field], len(files), field, path)
-            for field in ("fingerprint", "source_fingerprint")
-        }
-    manifest["files"] = FileEntries({"file": files, "source": sources, **rows}, suffix)
+    numbers = {field: _numbers(columns[field], len(files), field, path) for field in NUMBER_FIELDS}
+    strings = {"file": files, "source": sources}
+    manifest["files"] = FileEntries(strings, numbers, suffix)
     return manifest
 
 
@@ -304,8 +334,7 @@ class ManifestTarget(LocalTarget):
 
     def _listed_files_there(self, manifest):
         with collector_paused():
-            listed = FileEntries.of(manifest["files"]).columns["file"]
-            return files_below(self.folder).issuperset(listed)
+            return all_present(self.folder, FileEntries.of(manifest["files"]).columns["file"])
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
@@ -376,9 +405,24 @@ def recorded_sources(manifest):
 
 
 def records_exactly(manifest, found):
-    """True when `manifest` accounts for exactly the input files `found` ({path: fingerprint}),
-    compared once for the same two objects (neither may be modified)."""
-    return remembered(_compared, (manifest, found), lambda: recorded_sources(manifest) == found)
+    """True when `manifest` accounts for exactly the input files `found` (a Listing, see
+    inputs.py), compared once for the same two objects (neither may be modified)."""
+    return remembered(_compared, (manifest, found), lambda: _records_exactly(manifest, found))
+
+
+def _records_exactly(manifest, found):
+    files = FileEntries.of(manifest["files"])
+    if not manifest["skipped"] and not manifest["ignored"]:
+        # Nearly always: the same paths in the same order, compared as whole columns. Paths
+        # are unique on both sides, so a different count means a different set.
+        sources = files.strings["source"]
+        if len(sources) != len(found.paths):
+            return False
+        if sources == found.paths and same_columns(
+            files.numbers["source_fingerprint"], found.numbers
+        ):
+            return True
+    return recorded_sources(manifest) == found.as_dict()
 
 
 def _recorded_sources(manifest):

@@ -27,8 +27,9 @@ from luisy_directory_tasks.errors import (
 from luisy_directory_tasks.executors import open_executor
 from luisy_directory_tasks.files import NUMPY_FILES
 from luisy_directory_tasks.inputs import (
-    found_fingerprints,
+    found_files,
     input_files,
+    listing_of,
 )
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
@@ -123,7 +124,7 @@ class DirectoryTask(luisy.Task):
         generation = read_generation(target.folder)  # before the listing it goes with
         meanwhile = generation != self.generation_seen()
         try:
-            found = found_fingerprints(self.input(), again=meanwhile)
+            found = found_files(self.input(), again=meanwhile)
         except (OSError, ValueError, KeyError, UnlistableFolderError):
             return False  # run() looks again and reports what is wrong
         if meanwhile:
@@ -131,8 +132,8 @@ class DirectoryTask(luisy.Task):
         return self.accounts_for(target.load(), found)
 
     def accounts_for(self, manifest, found):
-        """True when the committed `manifest` records exactly the input files `found` ({path:
-        fingerprint}; None: not checked) and, in strict mode, skipped none (a strict run
+        """True when the committed `manifest` records exactly the input files `found` (a
+        Listing; None: not checked) and, in strict mode, skipped none (a strict run
         retries the files a lenient run skipped)."""
         if manifest["skipped"] and not directory_tasks().lenient:
             return False
@@ -167,7 +168,9 @@ class DirectoryTask(luisy.Task):
             # describes an older state of the input than the one already committed.
             meanwhile = read_generation(target.folder) != self.generation_seen()
             files, unread = input_files(source, meanwhile, self.output_format.suffix)
-            found = {item.relative_path: item.fingerprint for item in files + unread}
+            found = listing_of(
+                [], [], [(item.relative_path, item.fingerprint) for item in files + unread]
+            )
             if previous and self.accounts_for(previous, found):
                 done = "written by another run meanwhile" if meanwhile else "up to date"
                 logger.info(f"{self.get_task_family()}: already {done}, nothing to write")

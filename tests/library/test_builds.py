@@ -8,7 +8,7 @@ from luisy import Config, luigi_interface
 from sample_pipeline.tasks import ExportDirectory, RedChannel, ToNumpy
 
 from luisy_directory_tasks import builds
-from luisy_directory_tasks.inputs import survey_input
+from luisy_directory_tasks.inputs import folder_survey, survey_input
 
 from conftest import EXT, TESTS, build, gradient, needs_lossless, write_image
 
@@ -33,10 +33,10 @@ def test_outside_a_build_each_look_sees_the_folder_as_it_is_now(workspace):
 def test_in_a_build_a_folder_is_looked_at_once_and_the_next_build_sees_the_change(workspace):
     write_image(workspace.raw / f"a{EXT}", gradient(seed=1))
     with builds.one_build():
-        first = survey_input(ExportDirectory().output())
+        first = folder_survey(ExportDirectory().output())
         write_image(workspace.raw / f"b{EXT}", gradient(seed=2))
         with builds.one_build():  # a nested build is part of the outer one
-            assert survey_input(ExportDirectory().output()) is first
+            assert folder_survey(ExportDirectory().output()) is first
         assert surveyed(ToNumpy()) == [f"a{EXT}"]
 
     assert surveyed(ToNumpy()) == [f"a{EXT}", f"b{EXT}"]

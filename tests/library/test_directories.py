@@ -23,6 +23,7 @@ from luisy_directory_tasks.manifests import (
     from_columns,
     manifest_text,
 )
+from luisy_directory_tasks.number_columns import decoded
 from luisy_directory_tasks.staging import Staging
 
 from conftest import EXT, build, gradient, layer_contents, needs_lossless, write_image
@@ -241,8 +242,12 @@ def test_manifest_is_json_listing_committed_files(workspace):
     files = data["files"]  # one list per field
     assert (files["file"], files["source"]) == (["a.npy"], [f"a{EXT}"])
     stat = (workspace.raw / f"a{EXT}").stat()
-    assert files["source_fingerprint"] == [[stat.st_size], [stat.st_mtime_ns], [stat.st_ctime_ns]]
-    assert files["fingerprint"][0] == [(workspace.to_numpy / "a.npy").stat().st_size]
+    # each fingerprint as one column of 64-bit integers per position, in base64
+    stored = [list(decoded(column, 1)) for column in files["source_fingerprint"]]
+    assert stored == [[stat.st_size], [stat.st_mtime_ns], [stat.st_ctime_ns]]
+    assert list(decoded(files["fingerprint"][0], 1)) == [
+        (workspace.to_numpy / "a.npy").stat().st_size
+    ]
     assert data["skipped"] == []
     target = ManifestTarget(path=str(workspace.to_numpy) + ".json")
     (entry,) = target.load()["files"]
