@@ -3,12 +3,8 @@
 import os
 import re
 import uuid
-from itertools import repeat
-from operator import itemgetter
 
 import numpy as np
-
-from luisy_directory_tasks.errors import refuse_unlistable
 
 
 def save_array(path, array):
@@ -72,30 +68,6 @@ def write_text_atomically(path, text):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-
-
-def all_present(folder, relative_paths):
-    """True when every one of `relative_paths` (with '/') is an entry of its folder below
-    `folder`: one listing per folder that should hold some, no walk and no call per file (an
-    output folder of hundreds of thousands is checked on every run). A folder that cannot be
-    listed raises UnlistableFolderError."""
-    parts = list(map(str.rpartition, relative_paths, repeat("/")))
-    names = {parent: [] for parent in set(map(itemgetter(0), parts))}
-    if len(names) == 1:  # everything in one folder: no grouping needed
-        names[parts[0][0]] = list(map(itemgetter(2), parts))
-    else:
-        for parent, _, name in parts:
-            names[parent].append(name)
-    for parent, expected in names.items():
-        try:
-            there = os.listdir(os.path.join(folder, parent))
-        except (FileNotFoundError, NotADirectoryError):
-            return False
-        except OSError as error:
-            refuse_unlistable(error)
-        if not set(there).issuperset(expected):
-            return False
-    return True
 
 
 def current_umask():

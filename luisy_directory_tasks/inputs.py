@@ -7,6 +7,7 @@ it is reported like a bad file instead of hanging or crashing the run.
 
 import errno
 import os
+import re
 import stat
 from itertools import repeat
 from operator import attrgetter, itemgetter
@@ -235,10 +236,10 @@ def listing_of(paths, numbers, more=()):
     return Listing(paths + list(added[0]), numbers)
 
 
-def refuse_output_collisions(files, folder, suffix=".npy"):
+def refuse_output_collisions(ids, relatives, folder, suffix=".npy"):
     """Raise IdCollisionError when one file's output would be a folder of another's output
-    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`)."""
-    ids = [item.file_id for item in files]
+    (`a.png` is written as `a.npy`, `a.npy/b.png` as `a.npy/b.npy`); `ids` and `relatives`:
+    the files' ids and relative paths."""
     parents = set(map(itemgetter(0), map(str.rpartition, ids, repeat("/")))) - {""}
     folders = set()  # every folder some output is written in: few, however many files
     for parent in parents:
@@ -247,44 +248,96 @@ def refuse_output_collisions(files, folder, suffix=".npy"):
             parent = parent.rpartition("/")[0]
     clashes = {folder for folder in folders if folder.endswith(suffix)}
     clashes &= {file_id + suffix for file_id in ids} if clashes else set()
+    pairs = list(zip(ids, relatives, strict=True)) if clashes else []
     for clash in sorted(clashes):
-        first = next(item for item in files if item.file_id + suffix == clash)
-        item = next(item for item in files if item.file_id.startswith(clash + "/"))
+        first = next(path for key, path in pairs if key + suffix == clash)
+        other = next(path for key, path in pairs if key.startswith(clash + "/"))
         raise IdCollisionError(
-            f"{first.relative_path} and {item.relative_path} in {folder}"
+            f"{first} and {other} in {folder}"
             f" collide: the first is written as the file {clash!r}, the second needs a"
             " folder of that name; rename or remove one of them"
         )
+
+
+class Inputs:
+    """The files a task reads from its input, as columns: `paths` (relative, sorted), `ids`,
+    their fingerprints as `numbers` (one column per position) and `problems` ({position: why
+    that file cannot be read}); `unread`: InputFiles of the files it does not read. An
+    InputFile is made only for the files asked for: a rerun over hundreds of thousands of
+    files processes a few."""
+
+    def __init__(self, folder, paths, ids, numbers, problems, unread):
+        self.folder = folder
+        self.paths, self.ids, self.numbers, self.problems = paths, ids, numbers, problems
+        self.unread = unread
+
+    def __len__(self):
+        return len(self.paths)
+
+    def files(self, positions=None):
+        """InputFiles of the files at `positions` (ascending; all if None)."""
+        if positions is None:
+            positions = range(len(self.paths))
+        prefix = os.path.join(self.folder, "")
+        paths = [self.paths[position] for position in positions]
+        return [
+            InputFile(
+                self.ids[position],
+                relative,
+                prefix + relative,
+                tuple(column[position] for column in self.numbers),
+                self.problems.get(position, ""),
+            )
+            for position, relative in zip(positions, paths, strict=True)
+        ]
 
 
 def input_files(target, again=False, suffix=".npy"):
     """(files to read, files not read) of an input target as InputFiles in sorted order,
     refusing two files whose outputs (named with `suffix`) collide; `again`: from a new look
     at the folder."""
-    read, unread = survey_input(target, again)
+    inputs = input_columns(target, again, suffix)
+    return inputs.files(), inputs.unread
+
+
+def input_columns(target, again=False, suffix=".npy"):
+    """input_files as Inputs (columns)."""
     with collector_paused():
-        return _input_files(target, read, unread, suffix)
+        if isinstance(target, ManifestTarget):
+            files = FileEntries.of(target.load()["files"])
+            paths, numbers, problems, unread = (
+                files.strings["file"], files.numbers["fingerprint"], {}, [],
+            )  # fmt: skip
+        else:
+            survey = folder_survey(target, again)
+            paths, numbers, problems, unread = survey
+        prefix = os.path.join(target.folder, "")
+        ids = file_ids(paths)
+        if len(set(ids)) != len(ids):
+            seen = {}
+            for key, relative in zip(ids, paths, strict=True):
+                if key in seen:
+                    raise IdCollisionError(
+                        f"{seen[key]} and {relative} in {target.folder} would both be written"
+                        f" as {key!r}; rename or remove one of them"
+                    )
+                seen[key] = relative
+        refuse_output_collisions(ids, paths, target.folder, suffix)
+        not_read = [
+            InputFile(file_id(relative), relative, prefix + relative, mark, why)
+            for relative, mark, why in unread
+        ]
+        return Inputs(target.folder, paths, ids, numbers, problems, not_read)
 
 
-def _input_files(target, read, unread, suffix):
-    prefix = os.path.join(target.folder, "")  # the paths are relative: joined by adding
-    relatives = list(map(itemgetter(0), read))
-    ids = list(map(file_id, relatives))
-    if len(set(ids)) != len(ids):
-        seen = {}
-        for key, relative in zip(ids, relatives, strict=True):
-            if key in seen:
-                raise IdCollisionError(
-                    f"{seen[key]} and {relative} in {target.folder} would both be written as"
-                    f" {key!r}; rename or remove one of them"
-                )
-            seen[key] = relative
-    paths = [prefix + relative for relative in relatives]
-    fingerprints, problems = map(itemgetter(1), read), map(itemgetter(2), read)
-    files = list(map(InputFile, ids, relatives, paths, fingerprints, problems))
-    refuse_output_collisions(files, target.folder, suffix)
-    not_read = [
-        InputFile(file_id(relative), relative, prefix + relative, mark, why)
-        for relative, mark, why in unread
-    ]
-    return files, not_read
+def file_ids(relative_paths):
+    """file_id of each path, for the usual names (an extension, a stem that is not only dots)
+    without a call per path."""
+    parts = list(map(str.rpartition, relative_paths, repeat(".")))
+    heads = list(map(itemgetter(0), parts))
+    extensions = "\0".join(map(itemgetter(2), parts))
+    # A head whose last part is empty or only dots: no extension, or a name such as "..png".
+    unusual = re.compile(r"[\0/]\.*\0").search("\0" + "\0".join(heads) + "\0")
+    if "/" in extensions or unusual:
+        return list(map(file_id, relative_paths))
+    return heads

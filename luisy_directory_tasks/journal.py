@@ -49,8 +49,8 @@ def commit_in_place(target, staging_folder, manifest, previous, staged):
     """Make `manifest` (with its new generation) the committed result of `target`, whose
     committed manifest is `previous`: move the `staged` files (relative paths) in from
     `staging_folder`, retire the changed and removed ones, write the manifest last."""
-    old = set(FileEntries.of(previous["files"]).columns["file"])
-    new = set(FileEntries.of(manifest["files"]).columns["file"])
+    old = set(FileEntries.of(previous["files"]).strings["file"])
+    new = set(FileEntries.of(manifest["files"]).strings["file"])
     plan = {
         "generation": manifest["generation"],
         "previous": previous["generation"],

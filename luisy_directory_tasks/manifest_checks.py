@@ -6,7 +6,8 @@ treated as missing: the task is incomplete and runs again. Every run reads the m
 the checks go over whole lists at once.
 """
 
-from itertools import repeat
+import operator
+from itertools import islice, repeat
 
 
 class ManifestError(ValueError):
@@ -52,6 +53,18 @@ def check_entries(entries, where):
             )
 
 
+def check_folder_stamps(stamps, where):
+    """Raise ManifestError unless `stamps` maps folders inside the task's folder ('' for
+    itself) to [inode, mtime, ctime] or None (presence.py)."""
+    if not isinstance(stamps, dict):
+        raise ManifestError(f"{where}: 'folders' must be an object")
+    for folder, stamp in stamps.items():
+        if folder != "" and not is_safe_relative(folder):
+            raise ManifestError(f"{where}: unsafe folder path {folder!r}")
+        if stamp is not None and not (_is_fingerprint(stamp) and len(stamp) == 3):
+            raise ManifestError(f"{where}: a folder's stamp must be 3 integers, got {stamp!r}")
+
+
 def check_manifest(manifest, path, suffix=".npy"):
     """Raise ManifestError unless `manifest` (read from `path`) is well formed and every path
     in it is relative and inside the task's folder."""
@@ -62,6 +75,7 @@ def check_manifest(manifest, path, suffix=".npy"):
             raise ManifestError(f"{path}: {key!r} must be a list")
     if not isinstance(manifest.get("generation"), str):
         raise ManifestError(f"{path}: 'generation' must be a string")
+    check_folder_stamps(manifest.get("folders", {}), path)
     check_entries(manifest["skipped"] + manifest["ignored"], path)
     files = manifest["files"]
     check_entries(files, path)
@@ -80,7 +94,10 @@ def check_files(written, fingerprints, path, suffix=".npy"):
     if not all(map(str.endswith, written, repeat(suffix))):
         bad = next(file for file in written if not file.endswith(suffix))
         raise ManifestError(f"{path}: unsafe or missing output path {bad!r}")
-    if len(set(written)) != len(written):
+    # Written in sorted order, so that "strictly increasing" (one comparison each) proves
+    # there are no two of one name; else a set tells.
+    increasing = all(map(operator.lt, written, islice(written, 1, None)))
+    if not increasing and len(set(written)) != len(written):
         seen = set()
         twice = next(file for file in written if file in seen or seen.add(file))
         raise ManifestError(f"{path}: {twice!r} is listed twice")

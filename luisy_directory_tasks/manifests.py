@@ -11,6 +11,7 @@ A manifest is data on disk that anyone can edit: it is checked (manifest_checks.
 of its paths is used, and one that fails is treated as missing.
 """
 
+import bisect
 import contextlib
 import gc
 import json
@@ -20,12 +21,12 @@ import shutil
 from collections.abc import Sequence
 from itertools import islice, repeat
 
+import numpy as np
 from luisy.targets import LocalTarget
 
 from luisy_directory_tasks.builds import looked_up
 from luisy_directory_tasks.files import (
     NUMPY_FILES,
-    all_present,
     check_suffix,
     write_text_atomically,
 )
@@ -45,6 +46,7 @@ from luisy_directory_tasks.number_columns import (
     same_columns,
     transposed,
 )
+from luisy_directory_tasks.presence import all_present, by_folder, folder_stamps, stamps_hold
 
 MANIFEST_VERSION = 3
 GENERATION_FILE = ".generation"
@@ -177,17 +179,22 @@ class FileEntries(Sequence):
         return repr(self.entries())
 
     def subset(self, positions):
-        """FileEntries of the entries at `positions` (ascending), in that order."""
-        strings = {name: list(map(column.__getitem__, positions))
+        """FileEntries of the entries at `positions` (ascending; a list or a numpy array), in
+        that order."""
+        at = np.asarray(positions, dtype=np.intp)
+        listed = at.tolist()
+        strings = {name: list(map(column.__getitem__, listed))
                    for name, column in self.strings.items()}  # fmt: skip
-        numbers = {name: [picked(column, positions) for column in columns]
+        numbers = {name: [picked(column, at) for column in columns]
                    for name, columns in self.numbers.items()}  # fmt: skip
         return FileEntries(strings, numbers, self.suffix)
 
     def merged(self, entries):
         """FileEntries of these and `entries` (dicts), sorted by id, as a manifest lists
         them; made from the columns, with no entry made for these."""
-        added = FileEntries.of(entries, self.suffix)
+        suffix = self.suffix
+        by_id = sorted(entries, key=lambda entry: entry["file"].removesuffix(suffix))
+        added = FileEntries.of(by_id, suffix)
         strings = {name: column + added.strings[name] for name, column in self.strings.items()}
         if not len(added):
             numbers = self.numbers
@@ -197,14 +204,29 @@ class FileEntries(Sequence):
             numbers = {name: [joined(*pair) for pair in zip(columns, added.numbers[name],
                                                             strict=True)]
                        for name, columns in self.numbers.items()}  # fmt: skip
-        ids = list(map(str.removesuffix, strings["file"], repeat(self.suffix)))
-        if not all(map(operator.le, ids, islice(ids, 1, None))):
-            order = sorted(range(len(ids)), key=ids.__getitem__)
-            strings = {name: list(map(column.__getitem__, order))
+        order = self._merge_order(added)
+        if order is not None:
+            at = np.asarray(order, dtype=np.intp)
+            strings = {name: list(map(column.__getitem__, at.tolist()))
                        for name, column in strings.items()}  # fmt: skip
-            numbers = {name: [picked(column, order) for column in columns]
+            numbers = {name: [picked(column, at) for column in columns]
                        for name, columns in numbers.items()}  # fmt: skip
         return FileEntries(strings, numbers, self.suffix)
+
+    def _merge_order(self, added):
+        """Positions of these followed by `added`, in the order of their ids; None when that
+        is the order they are in. Both sorted (nearly always): the few added are put in
+        place without sorting all."""
+        suffix = self.suffix
+        ids = list(map(str.removesuffix, self.strings["file"], repeat(suffix)))
+        more = list(map(str.removesuffix, added.strings["file"], repeat(suffix)))
+        if not (is_sorted(ids) and is_sorted(more)):
+            everything = ids + more
+            return sorted(range(len(everything)), key=everything.__getitem__)
+        at = [bisect.bisect_right(ids, key) for key in more]
+        if all(position == len(ids) for position in at):
+            return None
+        return np.insert(np.arange(len(ids)), at, np.arange(len(ids), len(ids) + len(more)))
 
     def fingerprints(self):
         """{file: fingerprint} of the committed output files."""
@@ -216,6 +238,11 @@ class FileEntries(Sequence):
         with collector_paused():
             columns = self.columns
             return dict(zip(columns["source"], columns["source_fingerprint"], strict=True))
+
+
+def is_sorted(values):
+    """True when `values` are in ascending order (one comparison each, none in Python)."""
+    return all(map(operator.le, values, islice(values, 1, None)))
 
 
 def to_columns(entries):
@@ -320,7 +347,7 @@ class ManifestTarget(LocalTarget):
 
     def exists(self):
         """True when the manifest and its folder belong to the same committed run and every
-        file the manifest lists is there."""
+        file the manifest lists is there (seen from the folders' stamps, see presence.py)."""
         generation = read_generation(self.folder)
         try:
             version, manifest = read_manifest_and_version(self.path, self.output_format.suffix)
@@ -333,12 +360,15 @@ class ManifestTarget(LocalTarget):
         return looked_up(key, lambda: self._listed_files_there(manifest))
 
     def _listed_files_there(self, manifest):
+        files = FileEntries.of(manifest["files"]).strings["file"]
         with collector_paused():
-            return all_present(self.folder, FileEntries.of(manifest["files"]).columns["file"])
+            if isinstance(manifest.get("folders"), dict):  # stamps (checked on reading)
+                return stamps_hold(self.folder, manifest["folders"], files)
+            return all_present(self.folder, by_folder(files))
 
     def relative_paths(self):
         """Paths, relative to the folder, of the committed files in sorted order."""
-        return list(FileEntries.of(self.load()["files"]).columns["file"])
+        return list(FileEntries.of(self.load()["files"]).strings["file"])
 
     def read(self):
         """The committed files' paths, in sorted order."""
@@ -353,7 +383,10 @@ class ManifestTarget(LocalTarget):
         is not parsed again in this process (hold the task's lock, and call it only once the
         files it lists are in place). Its files become FileEntries holding the same entries."""
         suffix = self.output_format.suffix
-        manifest["files"] = FileEntries.of(manifest["files"], suffix)  # the same entries
+        manifest["files"] = files = FileEntries.of(manifest["files"], suffix)  # the same entries
+        earlier = _known.get((self.path, suffix))  # the manifest this commit replaces, if read
+        earlier_stamps = earlier[1].get("folders") if earlier else None
+        manifest["folders"] = folder_stamps(self.folder, files.strings["file"], earlier_stamps)
         write_text_atomically(self.path, manifest_text(manifest))
         version = _version(self.path)
         _known[self.path, suffix] = (version, manifest)

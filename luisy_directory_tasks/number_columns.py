@@ -12,6 +12,8 @@ import binascii
 import sys
 from array import array
 
+import numpy as np
+
 _LITTLE = sys.byteorder == "little"
 
 
@@ -25,9 +27,12 @@ def number_column(values):
 
 
 def picked(column, positions):
-    """The values of `column` at `positions`, as a column of the same kind."""
-    values = map(column.__getitem__, positions)
-    return array("q", values) if type(column) is array else list(values)
+    """The values of `column` at `positions` (a list or a numpy array of integers), as a
+    column of the same kind."""
+    if type(column) is array:
+        chosen = np.frombuffer(column, dtype=np.int64)[np.asarray(positions, dtype=np.intp)]
+        return array("q", chosen.tobytes())
+    return list(map(column.__getitem__, positions))
 
 
 def joined(first, second):

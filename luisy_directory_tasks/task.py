@@ -28,8 +28,7 @@ from luisy_directory_tasks.executors import open_executor
 from luisy_directory_tasks.files import NUMPY_FILES
 from luisy_directory_tasks.inputs import (
     found_files,
-    input_files,
-    listing_of,
+    input_columns,
 )
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
@@ -76,8 +75,8 @@ def removed_outputs(previous, files):
     lists."""
     if not previous:
         return 0
-    before = FileEntries.of(previous["files"]).columns["file"]
-    return len(set(before).difference(FileEntries.of(files).columns["file"]))
+    before = FileEntries.of(previous["files"]).strings["file"]
+    return len(set(before).difference(FileEntries.of(files).strings["file"]))
 
 
 class DirectoryTask(luisy.Task):
@@ -167,15 +166,14 @@ class DirectoryTask(luisy.Task):
             # since, that run may have listed it later: look again, so that this commit never
             # describes an older state of the input than the one already committed.
             meanwhile = read_generation(target.folder) != self.generation_seen()
-            files, unread = input_files(source, meanwhile, self.output_format.suffix)
-            found = listing_of(
-                [], [], [(item.relative_path, item.fingerprint) for item in files + unread]
-            )
+            found = found_files(source, again=meanwhile)
+            # In a build, the same look at the input (outside one, a look of its own).
+            inputs = input_columns(source, suffix=self.output_format.suffix)
             if previous and self.accounts_for(previous, found):
                 done = "written by another run meanwhile" if meanwhile else "up to date"
                 logger.info(f"{self.get_task_family()}: already {done}, nothing to write")
             else:
-                self.write_output(source, target, files, unread, previous)
+                self.write_output(source, target, inputs, previous)
             # The lock is held: the commit on disk is the one this build's listing describes.
             self.generation_seen(read_generation(target.folder))
 
@@ -198,18 +196,19 @@ class DirectoryTask(luisy.Task):
         work = functools.partial(process_files, self, source, staging.folder)
         yield from executor.map_chunks(work, files, chunk_size)
 
-    def write_output(self, source, target, files, unread, previous):
-        """Process the input's new and changed `files` (InputFiles; `unread`: those it does
-        not read), keep the rest of the `previous` manifest's outputs, commit."""
-        if not files:
+    def write_output(self, source, target, inputs, previous):
+        """Process the input's new and changed files (`inputs`, inputs.Inputs), keep the rest
+        of the `previous` manifest's outputs, commit."""
+        unread = inputs.unread
+        if not len(inputs):
             raise empty_input_error(source, unread, type(self).__module__.split(".")[0])
         settings = directory_tasks()
         staging = Staging(target)
         progress = None
         try:
-            kept, todo = keep_unchanged(files, previous, self.output_format.suffix)
+            kept, todo = keep_unchanged(inputs, previous, self.output_format.suffix)
             reused = len(kept)
-            progress = Progress(self.get_task_family(), len(files), kept=reused)
+            progress = Progress(self.get_task_family(), len(inputs), kept=reused)
             entries, bad, ignored = [], [], []  # entries: of the files written
             try:
                 for chunk_entries, chunk_bad, chunk_ignored in self.map_files(

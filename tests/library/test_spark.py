@@ -103,6 +103,7 @@ def snapshot(space):
     for task, layer in LAYERS.items():
         manifest = copy.deepcopy(read_manifest(str(space.project / layer / f"{task}.json")))
         manifest.pop("generation")
+        manifest.pop("folders")  # stamps of the folders this run wrote
         for entry in manifest["files"]:
             entry["fingerprint"] = entry["fingerprint"][:1]  # the size
             if task == "RedChannel":
