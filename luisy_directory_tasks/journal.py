@@ -45,17 +45,20 @@ def retired_folder(target, generation):
     return os.path.join(parent, f".{name}.retired-{generation}")
 
 
-def commit_in_place(target, staging_folder, manifest, previous, staged):
+def commit_in_place(target, staging_folder, manifest, previous, staged, retired=None):
     """Make `manifest` (with its new generation) the committed result of `target`, whose
     committed manifest is `previous`: move the `staged` files (relative paths) in from
-    `staging_folder`, retire the changed and removed ones, write the manifest last."""
-    old = set(FileEntries.of(previous["files"]).strings["file"])
-    new = set(FileEntries.of(manifest["files"]).strings["file"])
+    `staging_folder`, retire the changed and removed ones (the outputs of `previous` that
+    `manifest` does not keep: `retired`, found here if None), write the manifest last."""
+    if retired is None:
+        old = set(FileEntries.of(previous["files"]).strings["file"])
+        new = set(FileEntries.of(manifest["files"]).strings["file"])
+        retired = (old - new) | (old & set(staged))
     plan = {
         "generation": manifest["generation"],
         "previous": previous["generation"],
         "staging": os.path.basename(staging_folder),
-        "retired": sorted((old - new) | (old & set(staged))),
+        "retired": sorted(retired),
         "moved_in": sorted(staged),
     }
     write_text_atomically(journal_path(target), json.dumps(plan) + "\n")

@@ -115,16 +115,17 @@ class Staging:
         """Where to stage the output file `relative_path`."""
         return os.path.join(self.folder, relative_path)
 
-    def commit(self, manifest, previous=None, staged=()):
+    def commit(self, manifest, previous=None, staged=(), retired=None):
         """Make the staged files the task's result and write `manifest` last, which makes it
         complete. With `previous`, the committed manifest the staged files update, only the
-        `staged` files (relative paths) move into the folder; without, the staged folder,
-        which then holds every file, replaces the task's folder."""
+        `staged` files (relative paths) move into the folder, and its outputs that `manifest`
+        does not keep (`retired`, if known) go; without, the staged folder, which then holds
+        every file, replaces the task's folder."""
         generation = uuid.uuid4().hex
         write_text_atomically(os.path.join(self.folder, GENERATION_FILE), generation + "\n")
         manifest = {**manifest, "generation": generation}
         if previous is not None:
-            commit_in_place(self.target, self.folder, manifest, previous, staged)
+            commit_in_place(self.target, self.folder, manifest, previous, staged, retired)
         else:
             self._swap(manifest)
 
@@ -151,10 +152,10 @@ class Staging:
 
 
 def keep_unchanged(inputs, previous, suffix=".npy"):
-    """(FileEntries of `previous` whose input is unchanged since, InputFiles to process) of
-    `inputs` (inputs.Inputs): the kept outputs stay where they are, unread and untouched.
-    Compared as whole columns: a rerun over hundreds of thousands of files keeps nearly all of
-    them."""
+    """(FileEntries of `previous` whose input is unchanged since, InputFiles to process, the
+    previous outputs not kept) of `inputs` (inputs.Inputs): the kept outputs stay where they
+    are, unread and untouched. Compared as whole columns: a rerun over hundreds of thousands of
+    files keeps nearly all of them."""
     committed = FileEntries.of(previous["files"] if previous else [], suffix)
     position = dict(zip(committed.strings["source"], range(len(committed)), strict=True))
     index = np.array(list(map(position.get, inputs.paths, repeat(-1))), dtype=np.int64)
@@ -162,7 +163,11 @@ def keep_unchanged(inputs, previous, suffix=".npy"):
     if same.any():
         same[list(inputs.problems)] = False
         same &= _same_fingerprints(inputs.numbers, committed.numbers["source_fingerprint"], index)
-    return committed.subset(np.sort(index[same])), inputs.files(np.flatnonzero(~same).tolist())
+    kept = np.sort(index[same])
+    gone = np.ones(len(committed), dtype=bool)
+    gone[kept] = False
+    retired = [committed.strings["file"][i] for i in np.flatnonzero(gone).tolist()]
+    return committed.subset(kept), inputs.files(np.flatnonzero(~same).tolist()), retired
 
 
 def _same_fingerprints(found, committed, index):

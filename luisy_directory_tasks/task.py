@@ -33,7 +33,6 @@ from luisy_directory_tasks.inputs import (
 from luisy_directory_tasks.locks import TaskLock
 from luisy_directory_tasks.manifests import (
     MANIFEST_VERSION,
-    FileEntries,
     ManifestTarget,
     read_generation,
     records_exactly,
@@ -68,15 +67,6 @@ def empty_input_error(source, unread, package):
         f"no input files in {source.folder}: put your files there (any depth of subfolders),"
         f" or run `python -m {package} samples` for samples"
     )
-
-
-def removed_outputs(previous, files):
-    """How many outputs of the `previous` manifest the new one (its `files`) no longer
-    lists."""
-    if not previous:
-        return 0
-    before = FileEntries.of(previous["files"]).strings["file"]
-    return len(set(before).difference(FileEntries.of(files).strings["file"]))
 
 
 class DirectoryTask(luisy.Task):
@@ -206,7 +196,7 @@ class DirectoryTask(luisy.Task):
         staging = Staging(target)
         progress = None
         try:
-            kept, todo = keep_unchanged(inputs, previous, self.output_format.suffix)
+            kept, todo, retired = keep_unchanged(inputs, previous, self.output_format.suffix)
             reused = len(kept)
             progress = Progress(self.get_task_family(), len(inputs), kept=reused)
             entries, bad, ignored = [], [], []  # entries: of the files written
@@ -240,6 +230,7 @@ class DirectoryTask(luisy.Task):
                 },
                 previous,
                 staged=[entry["file"] for entry in entries],
+                retired=retired,
             )
         except OSError as error:  # the marker, the journal or the manifest, in this process
             if error.errno not in (errno.ENOSPC, errno.EDQUOT):
@@ -252,7 +243,7 @@ class DirectoryTask(luisy.Task):
                 progress.close()
             staging.discard()
         summary = f"{self.get_task_family()}: wrote {len(entries)} file(s), kept {reused} unchanged"
-        removed = removed_outputs(previous, committed)
+        removed = len(set(retired).difference(entry["file"] for entry in entries))
         if removed:
             summary += f", removed {removed} output(s) of input files gone or no longer read"
         if bad:

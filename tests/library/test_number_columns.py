@@ -61,7 +61,7 @@ def test_a_fingerprint_beyond_64_bits_is_stored_read_and_compared():
     assert files == entries
 
     found = inputs_of({"a.png": (1, BEYOND_64_BITS, 3), "b.png": (4, 5, 7)})
-    kept, todo = keep_unchanged(found, {"files": files})
+    kept, todo, retired = keep_unchanged(found, {"files": files})
     assert list(kept) == [entries[0]]
     assert todo == [InputFile("b", "b.png", "raw/b.png", (4, 5, 7))]
 
@@ -84,8 +84,9 @@ def test_only_new_changed_and_unreadable_files_are_processed_again():
         },
         problems={2: "cannot be read"},
     )
-    kept, todo = keep_unchanged(found, {"files": FileEntries.of(entries)})
+    kept, todo, retired = keep_unchanged(found, {"files": FileEntries.of(entries)})
     assert list(kept) == [entries[0]]
+    assert retired == ["b.npy", "c.npy", "d.npy"]  # replaced, or gone with their input
     assert todo == [
         InputFile("b", "b.png", "raw/b.png", (1, 10, 21)),
         InputFile("c", "c.png", "raw/c.png", (2, 10, 20), "cannot be read"),
@@ -96,7 +97,7 @@ def test_only_new_changed_and_unreadable_files_are_processed_again():
 def test_fingerprints_of_another_length_are_compared_row_by_row():
     entries = [entry("a", (1, 2)), entry("b", (3, 4))]  # from an earlier format, say
     found = inputs_of({"a.png": (1, 2, 9), "b.png": (3, 4, 9)})
-    kept, todo = keep_unchanged(found, {"files": FileEntries.of(entries)})
+    kept, todo, retired = keep_unchanged(found, {"files": FileEntries.of(entries)})
     assert list(kept) == [] and [item.file_id for item in todo] == ["a", "b"]
 
 
