@@ -55,14 +55,17 @@ def check_entries(entries, where):
 
 def check_folder_stamps(stamps, where):
     """Raise ManifestError unless `stamps` maps folders inside the task's folder ('' for
-    itself) to [inode, mtime, ctime] or None (presence.py)."""
+    itself) to [files in it, inode, mtime, ctime] or [files in it] (presence.py)."""
     if not isinstance(stamps, dict):
         raise ManifestError(f"{where}: 'folders' must be an object")
-    for folder, stamp in stamps.items():
+    for folder, recorded in stamps.items():
         if folder != "" and not is_safe_relative(folder):
             raise ManifestError(f"{where}: unsafe folder path {folder!r}")
-        if stamp is not None and not (_is_fingerprint(stamp) and len(stamp) == 3):
-            raise ManifestError(f"{where}: a folder's stamp must be 3 integers, got {stamp!r}")
+        if not (_is_fingerprint(recorded) and len(recorded) in (1, 4) and recorded[0] >= 0):
+            raise ManifestError(
+                f"{where}: a folder's record must be [files, inode, mtime, ctime] or [files],"
+                f" got {recorded!r}"
+            )
 
 
 def check_manifest(manifest, path, suffix=".npy"):

@@ -1,14 +1,15 @@
 """Whether every file a manifest lists is in its task's folder: asked on every run, answered
 without listing folders of hundreds of thousands of files when none of them changed.
 
-A commit records in the manifest each output folder's stamp (inode, mtime, ctime), once it has
-seen the folder's files there (`folder_stamps`). A later run whose folders all still have their
-recorded stamps knows the files are still there (`stamps_hold`): adding, removing or renaming an
-entry changes its folder's mtime and ctime, and no call can set a ctime back. A change in the
-same tick of the file system's clock as the recorded ctime would not show (git's "racily clean"
-case), so a stamp is recorded only for a folder last changed at least SETTLED_NS before it was
-taken; the commit waits that long if it must. A folder without a stamp is listed on every run
-(`all_present`).
+A commit records in the manifest each output folder's stamp (inode, mtime, ctime) and how many
+of its files are in it, once it has seen them there (`folder_stamps`). A later run whose
+folders all still have their recorded stamps knows the files are still there (`stamps_hold`):
+adding, removing or renaming an entry changes its folder's mtime and ctime, and no call can set
+a ctime back. A change in the same tick of the file system's clock as the recorded ctime would
+not show (git's "racily clean" case), so a stamp is recorded only for a folder last changed at
+least SETTLED_NS before it was taken; the commit waits that long if it must. A folder without a
+stamp is listed on every run (`all_present`), and so is every folder when the counts do not
+add up to the manifest's files (a manifest edited by hand).
 """
 
 import os
@@ -59,13 +60,15 @@ def stamp(path):
 
 
 def stamps_hold(folder, stamps, relative_paths):
-    """True when every file of `relative_paths` is below `folder`: a folder whose stamp
-    ({relative folder: stamp or None}, from the manifest) is unchanged still holds its files;
-    the others are listed."""
+    """True when every file of `relative_paths` is below `folder`: a folder whose stamp (see
+    folder_stamps; from the manifest) is unchanged still holds its files, the others are
+    listed, and all are listed when the stamps do not account for every file."""
+    if sum(recorded[0] for recorded in stamps.values()) != len(relative_paths):
+        return all_present(folder, by_folder(relative_paths))  # not the stamps of these files
     unverified = [
         parent
         for parent, recorded in stamps.items()
-        if recorded is None or stamp(os.path.join(folder, parent)) != recorded
+        if len(recorded) == 1 or stamp(os.path.join(folder, parent)) != recorded[1:]
     ]
     if not unverified:
         return True
@@ -74,24 +77,25 @@ def stamps_hold(folder, stamps, relative_paths):
 
 
 def folder_stamps(folder, relative_paths, previous=None):
-    """{relative folder: stamp or None} for the manifest of `relative_paths` (with '/'), in
-    place below `folder`: a folder whose stamp is the one `previous` recorded keeps it (it was
-    checked then and has not changed), the others are stamped and listed (waiting until they
-    have settled); a folder that does not hold its files or changes meanwhile gets None."""
+    """{relative folder: [files in it, inode, mtime, ctime], or [files in it] without a stamp}
+    for the manifest of `relative_paths` (with '/'), in place below `folder`: a folder whose
+    stamp is the one `previous` recorded keeps it (it was checked then and has not changed),
+    the others are stamped and listed (after waiting, at most SETTLED_NS, until they have
+    settled); one that does not hold its files or changes meanwhile gets no stamp."""
     previous = previous or {}
     names = by_folder(relative_paths)
     stamps = {parent: stamp(os.path.join(folder, parent)) for parent in names}
-    changed = [p for p, now in stamps.items() if now is None or now != previous.get(p)]
-    if not changed:
-        return stamps
+    changed = [p for p, now in stamps.items() if now is None or now != previous.get(p, [])[1:]]
     newest = max((stamps[p][2] for p in changed if stamps[p]), default=0)
-    time.sleep(max(0, newest + SETTLED_NS - time.time_ns()) / 10**9)
+    # A clock behind the file system's (a file server's) never keeps the lock longer.
+    wait = min(SETTLED_NS, newest + SETTLED_NS - time.time_ns()) if changed else 0
+    time.sleep(max(0, wait) / 10**9)
     for parent in changed:
         before = stamp(os.path.join(folder, parent))
         now = time.time_ns()
         listed = before is not None and all_present(folder, {parent: names[parent]})
         stamps[parent] = before if listed and _settled(before, now) else None
-    return stamps
+    return {parent: [len(names[parent]), *(stamps[parent] or [])] for parent in names}
 
 
 def _settled(recorded, now):

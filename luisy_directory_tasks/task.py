@@ -215,6 +215,12 @@ class DirectoryTask(luisy.Task):
             bad.sort(key=lambda failure: failure[0].relative_path)
             if bad and not settings.lenient:
                 raise BadFilesError([(item.relative_path, reason) for item, reason in bad])
+            staged = [entry["file"] for entry in entries]
+            replaced = set(staged).intersection(kept.strings["file"])
+            if replaced:  # a manifest edited by hand named another input's output: retire it
+                names = kept.strings["file"]
+                kept = kept.subset([i for i, name in enumerate(names) if name not in replaced])
+                retired, reused = sorted({*retired, *replaced}), len(kept)
             committed = kept.merged(entries)
             staging.commit(
                 {
@@ -229,7 +235,7 @@ class DirectoryTask(luisy.Task):
                     ),
                 },
                 previous,
-                staged=[entry["file"] for entry in entries],
+                staged=staged,
                 retired=retired,
             )
         except OSError as error:  # the marker, the journal or the manifest, in this process
