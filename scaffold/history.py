@@ -17,7 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError, TemplateVersionUnavailable
-from scaffold.templates import BUNDLED_KINDS, bundled_template_dir, bundled_templates, read_template_info
+from scaffold.templates import (
+    BUNDLED_KINDS,
+    bundled_template_dir,
+    bundled_templates,
+    read_template_info,
+)
 
 HISTORY_DIR = Path(__file__).resolve().parent / "template_history"
 # A fixed timestamp keeps an archive's bytes the same however often it is rebuilt.
