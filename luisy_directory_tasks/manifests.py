@@ -228,11 +228,6 @@ class FileEntries(Sequence):
             return None
         return np.insert(np.arange(len(ids)), at, np.arange(len(ids), len(ids) + len(more)))
 
-    def fingerprints(self):
-        """{file: fingerprint} of the committed output files."""
-        with collector_paused():
-            return dict(zip(self.strings["file"], self.columns["fingerprint"], strict=True))
-
     def source_fingerprints(self):
         """{source: source fingerprint} of the input files these outputs were made from."""
         with collector_paused():
